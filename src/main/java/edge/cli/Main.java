@@ -1,7 +1,65 @@
 package edge.cli;
 
-public final class Main {
+import java.io.PrintWriter;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point: {@code java -jar edge.jar run playbooks/site.yml}. */
+@Command(name = "edge", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Configures MetalLB on Kubernetes and FRR/BGP on pfSense from an Ansible-style inventory and playbook.",
+        subcommands = {RunCommand.class, ValidateCommand.class, InventoryCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 2 a host failed, 3 invalid input (nothing was contacted), 4 a host unreachable,",
+                "5 bad command line, 6 failed and unreachable, 7 another run holds the lock,",
+                "10 changes made or pending (with --detailed-exitcode), 99 interrupted, 250 internal error."})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, validate or inventory");
+    }
+
     public static void main(String[] args) {
-        System.out.println("edge");
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this directly). */
+    public static int execute(String... args) {
+        quietLogging();
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            Logger.getLogger("edge").log(Level.SEVERE, "internal error", ex);
+            commandLine.getErr().println("edge: internal error: " + ex
+                    + " (this is a bug in edge; run with --log-file to record the details)");
+            return ExitCodes.INTERNAL;
+        });
+        cl.setParameterExceptionHandler((ex, strings) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("edge: " + ex.getMessage());
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            return ExitCodes.USAGE;
+        });
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl.execute(args);
+    }
+
+    /** No library may print to the terminal: internal logs go only to --log-file. */
+    static void quietLogging() {
+        LogManager.getLogManager().reset();
+        Logger.getLogger("").setLevel(Level.INFO);
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"edge " + (v == null ? "dev" : v), "Java " + System.getProperty("java.version")};
+        }
     }
 }

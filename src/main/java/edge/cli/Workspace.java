@@ -1,0 +1,58 @@
+package edge.cli;
+
+import edge.core.InputException;
+import edge.core.Problem;
+import edge.engine.ModuleRegistry;
+import edge.engine.Preflight;
+import edge.inventory.Inventory;
+import edge.inventory.InventoryLoader;
+import edge.playbook.Playbook;
+import edge.playbook.PlaybookLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Inventory, playbook and extra vars, loaded and checked together so that every problem is reported at once. */
+record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> extraVars) {
+
+    static Workspace load(CommonOptions common, Path playbookFile, ModuleRegistry modules) throws InputException {
+        List<Problem> problems = new ArrayList<>();
+        Map<String, Object> extra = Map.of();
+        try {
+            extra = ExtraVars.parse(common.extraVars);
+        } catch (InputException e) {
+            problems.addAll(e.problems());
+        }
+        Inventory inventory = null;
+        try {
+            inventory = InventoryLoader.load(common.inventory);
+        } catch (InputException e) {
+            problems.addAll(e.problems());
+        }
+        Playbook playbook = null;
+        try {
+            playbook = new PlaybookLoader(modules).load(playbookFile);
+        } catch (InputException e) {
+            problems.addAll(e.problems());
+        }
+        if (inventory != null && playbook != null) {
+            problems.addAll(Preflight.check(inventory, playbook, common.limit));
+        }
+        if (!problems.isEmpty()) {
+            throw new InputException(problems);
+        }
+        return new Workspace(inventory, playbook, extra);
+    }
+
+    static int report(InputException e, PrintWriter err) {
+        for (Problem p : e.problems()) {
+            err.println("ERROR: " + p.format());
+        }
+        int n = e.problems().size();
+        err.println("edge: " + n + (n == 1 ? " error" : " errors") + "; nothing was contacted or changed.");
+        err.flush();
+        return ExitCodes.INVALID_INPUT;
+    }
+}

@@ -1,0 +1,22 @@
+package edge.engine;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** How a run behaves: Ansible's command-line options as a value. */
+public record RunOptions(
+        boolean check,
+        boolean diff,
+        int verbosity,
+        int forks,
+        String limit,
+        List<String> tags,
+        List<String> skipTags,
+        Map<String, Object> extraVars,
+        boolean detailedExitCode) {
+
+    public static RunOptions defaults() {
+        return new RunOptions(false, false, 0, 5, null, List.of(), List.of(), Map.of(), false);
+    }
+}

@@ -1,0 +1,240 @@
+package edge.engine;
+
+import edge.core.Redactor;
+import edge.inventory.HostPattern;
+import edge.inventory.Inventory;
+import edge.playbook.Play;
+import edge.playbook.Playbook;
+import edge.playbook.Task;
+import edge.template.Templater;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs a validated playbook like Ansible's linear strategy: plays in order; within a play each task
+ * runs on all active hosts in parallel (at most {@code forks} at once) before the next task starts;
+ * handlers run once at the end of the play for the hosts that notified them. A host that fails or is
+ * unreachable gets no further tasks; the other hosts carry on.
+ */
+public final class Runner {
+    private final Inventory inventory;
+    private final Playbook playbook;
+    private final RunOptions options;
+    private final RunListener listener;
+    private final Redactor redactor;
+    private final Templater templater;
+    private final TaskExecutor executor;
+    private final Map<String, HostState> hosts = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<String, HostStats> stats = new LinkedHashMap<>();
+    private final TagFilter tags;
+
+    public Runner(Inventory inventory, Playbook playbook, ModuleRegistry modules, RunOptions options,
+                  RunListener listener, Redactor redactor, RunResources resources) {
+        this.inventory = inventory;
+        this.playbook = playbook;
+        this.options = options;
+        this.listener = listener;
+        this.redactor = redactor;
+        this.templater = new Templater(playbook.dir());
+        this.tags = new TagFilter(options.tags(), options.skipTags());
+        this.executor = new TaskExecutor(modules, options, listener, redactor, resources, templater, playbook.dir());
+    }
+
+    public RunOutcome run() throws InterruptedException {
+        List<String> limit = options.limit() == null ? null : HostPattern.parse(options.limit()).resolve(inventory);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, options.forks()), r -> {
+            Thread t = new Thread(r, "edge-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Play play : playbook.plays()) {
+                List<String> playHosts = new ArrayList<>();
+                for (String h : HostPattern.parse(play.hosts()).resolve(inventory)) {
+                    if (limit == null || limit.contains(h)) {
+                        playHosts.add(h);
+                    }
+                }
+                playHosts.removeIf(h -> hosts.containsKey(h) && !hosts.get(h).active());
+                for (String h : playHosts) {
+                    hosts.computeIfAbsent(h, n -> new HostState(n, inventory.varsOf(n)));
+                    stats.computeIfAbsent(h, n -> new HostStats());
+                }
+                listener.playStart(play, playHosts);
+                if (playHosts.isEmpty()) {
+                    listener.warning("no hosts matched '" + play.hosts() + "'" + (limit == null ? "" : " within --limit")
+                            + "; skipping play '" + play.displayName() + "'");
+                    continue;
+                }
+                runPlay(play, playHosts, pool);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        RunOutcome outcome = RunOutcome.of(stats, options.detailedExitCode());
+        listener.recap(stats, outcome);
+        return outcome;
+    }
+
+    private void runPlay(Play play, List<String> playHosts, ExecutorService pool) throws InterruptedException {
+        PlayContext pc = new PlayContext(play, playHosts);
+        for (String h : playHosts) {
+            hosts.get(h).notified.clear();
+        }
+        for (Task task : play.tasks()) {
+            if (!tags.selects(effectiveTags(play, task))) {
+                continue;
+            }
+            if (activeHosts(playHosts).isEmpty()) {
+                listener.warning("no more hosts left in play '" + play.displayName() + "'");
+                return;
+            }
+            runTask(pc, task, false, activeHosts(playHosts), pool);
+        }
+        for (Task handler : play.handlers()) {
+            List<String> notifiedHosts = new ArrayList<>();
+            for (String h : activeHosts(playHosts)) {
+                Set<String> n = hosts.get(h).notified;
+                if ((handler.name() != null && n.contains(handler.name())) || handler.listen().stream().anyMatch(n::contains)) {
+                    notifiedHosts.add(h);
+                }
+            }
+            if (!notifiedHosts.isEmpty()) {
+                runTask(pc, handler, true, notifiedHosts, pool);
+            }
+        }
+    }
+
+    private static Set<String> effectiveTags(Play play, Task task) {
+        Set<String> t = new HashSet<>(play.tags());
+        t.addAll(task.tags());
+        return t;
+    }
+
+    private List<String> activeHosts(List<String> playHosts) {
+        return playHosts.stream().filter(h -> hosts.get(h).active()).toList();
+    }
+
+    private void runTask(PlayContext pc, Task task, boolean handler, List<String> targets, ExecutorService pool)
+            throws InterruptedException {
+        listener.taskStart(task, handler);
+        List<String> runOn = task.runOnce() ? List.of(targets.get(0)) : targets;
+        Map<String, Future<TaskResult>> sharedClaims = new ConcurrentHashMap<>();
+        List<Future<?>> futures = new ArrayList<>();
+        for (String h : runOn) {
+            futures.add(pool.submit(() -> {
+                HostState state = hosts.get(h);
+                TaskResult r = executor.execute(state, task, scopeFactory(pc, state), sharedClaims);
+                record(state, task, r, task.runOnce() ? targets : List.of(h));
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                // TaskExecutor turns every module error into a result; reaching here is an edge bug.
+                throw new IllegalStateException("internal error while running task '" + task.displayName() + "'", e.getCause());
+            }
+        }
+    }
+
+    private void record(HostState state, Task task, TaskResult r, List<String> registerOn) {
+        synchronized (this) {
+            stats.get(state.name).count(r);
+            listener.hostResult(state.name, task, r);
+        }
+        if (r.status() == Status.UNREACHABLE) {
+            state.unreachable = true;
+        } else if (r.status() == Status.FAILED && !r.ignored()) {
+            state.failed = true;
+        }
+        for (String h : registerOn) {
+            HostState target = hosts.get(h);
+            if (task.register() != null) {
+                target.facts.put(task.register(), TaskExecutor.registered(r));
+            }
+            Object facts = r.data().get("ansible_facts");
+            if (facts instanceof Map<?, ?> m && r.status() != Status.FAILED) {
+                m.forEach((k, v) -> target.facts.put(String.valueOf(k), v));
+            }
+            if (r.changed() && !task.notifies().isEmpty()) {
+                target.notified.addAll(task.notifies());
+            }
+        }
+    }
+
+    /** Per-play data shared by all hosts' scopes. */
+    private record PlayContext(Play play, List<String> playHosts) {
+    }
+
+    private TaskExecutor.ScopeFactory scopeFactory(PlayContext pc, HostState state) {
+        return taskVars -> scope(pc, state, taskVars);
+    }
+
+    Scope scope(PlayContext pc, HostState state, Map<String, Object> taskVars) {
+        List<Scope.Layer> layers = List.of(
+                new Scope.Layer("inventory", state.inventoryVars, true),
+                new Scope.Layer("play vars", pc.play().vars(), true),
+                new Scope.Layer("vars_files", pc.play().varsFromFiles(), true),
+                new Scope.Layer("task vars", taskVars, true),
+                new Scope.Layer("facts", state.facts, false),
+                new Scope.Layer("extra vars", options.extraVars(), true));
+        Map<String, Object> magic = new LinkedHashMap<>();
+        magic.put("inventory_hostname", state.name);
+        magic.put("inventory_hostname_short", state.name.split("\\.")[0]);
+        magic.put("groups", inventory.groupsVar());
+        magic.put("group_names", inventory.groupNames(state.name));
+        magic.put("play_hosts", pc.playHosts());
+        magic.put("ansible_play_hosts", pc.playHosts());
+        magic.put("ansible_play_hosts_all", pc.playHosts());
+        magic.put("playbook_dir", playbook.dir().toString());
+        magic.put("inventory_dir", inventory.source().toAbsolutePath().toString());
+        magic.put("ansible_check_mode", options.check());
+        magic.put("ansible_diff_mode", options.diff());
+        magic.put("ansible_verbosity", options.verbosity());
+        magic.put("hostvars", new HostVarsMap(pc));
+        return new Scope(layers, magic, templater, redactor);
+    }
+
+    /** {@code hostvars}: every inventory host's variables, resolved lazily when a template reads them. */
+    private final class HostVarsMap extends java.util.AbstractMap<String, Object> {
+        private final PlayContext pc;
+
+        HostVarsMap(PlayContext pc) {
+            this.pc = pc;
+        }
+
+        @Override
+        public Object get(Object key) {
+            String name = String.valueOf(key);
+            if (!inventory.hasHost(name)) {
+                return null;
+            }
+            HostState state = hosts.computeIfAbsent(name, n -> new HostState(n, inventory.varsOf(n)));
+            return scope(pc, state, Map.of()).asMap();
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return inventory.hasHost(String.valueOf(key));
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            Set<Entry<String, Object>> out = new java.util.LinkedHashSet<>();
+            for (String h : inventory.hosts().keySet()) {
+                out.add(new SimpleImmutableEntry<>(h, get(h)));
+            }
+            return out;
+        }
+    }
+}

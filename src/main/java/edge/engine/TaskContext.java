@@ -1,0 +1,75 @@
+package edge.engine;
+
+import edge.core.Redactor;
+import edge.template.Vars;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** What a module sees of the run while it plans and applies one task on one host. */
+public interface TaskContext {
+
+    /** The inventory name of the host the task runs for. */
+    String host();
+
+    /** The task's arguments, templated and validated against the module's schema. */
+    Map<String, Object> args();
+
+    /** The host's variables (inventory, play, facts, extra vars, magic variables). */
+    Vars vars();
+
+    /** Evaluates a bare Jinja expression in the host's scope ({@code debug: var=...}, {@code assert: that=...}). */
+    Object evaluate(String expression) throws ModuleException;
+
+    boolean checkMode();
+
+    boolean diffMode();
+
+    int verbosity();
+
+    /** Objects shared by all tasks of this run (connections, API clients); closed when the run ends. */
+    RunResources resources();
+
+    Redactor redactor();
+
+    /** The directory of the playbook being run: relative paths in arguments are relative to it. */
+    Path playbookDir();
+
+    /** A line shown with {@code -v} (and always in the log file). Redacted before it is shown. */
+    void log(String message);
+
+    /** Waits in retry loops; interruptible so that Ctrl-C / SIGTERM stop the run promptly. */
+    default void sleep(java.time.Duration d) throws ModuleException {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModuleException("interrupted");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    default <T> T arg(String name) {
+        return (T) args().get(name);
+    }
+
+    default String stringArg(String name, String dflt) {
+        Object v = args().get(name);
+        return v == null ? dflt : String.valueOf(v);
+    }
+
+    default long longArg(String name, long dflt) {
+        Object v = args().get(name);
+        if (v == null) {
+            return dflt;
+        }
+        return v instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(v).strip());
+    }
+
+    default boolean boolArg(String name, boolean dflt) {
+        Object v = args().get(name);
+        if (v == null) {
+            return dflt;
+        }
+        return v instanceof Boolean b ? b : Boolean.parseBoolean(String.valueOf(v));
+    }
+}

@@ -1,0 +1,466 @@
+package edge.engine;
+
+import edge.core.Location;
+import edge.core.Problem;
+import edge.core.Redactor;
+import edge.playbook.Task;
+import edge.schema.SchemaValidator;
+import edge.template.TemplateException;
+import edge.template.Templater;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs one task on one host: {@code when}, {@code loop}, argument templating and validation, then the
+ * module's plan, and the plan's action unless in check mode; {@code retries/until}, {@code changed_when},
+ * {@code failed_when}, {@code ignore_errors}. Every failure becomes a result (never an exception), and
+ * every message names the task and where it is written.
+ */
+final class TaskExecutor {
+    private static final Logger LOG = Logger.getLogger(TaskExecutor.class.getName());
+
+    /** Builds the host's scope with the task's own vars. */
+    interface ScopeFactory {
+        Scope scope(Map<String, Object> taskVars);
+    }
+
+    private final ModuleRegistry modules;
+    private final RunOptions options;
+    private final RunListener listener;
+    private final Redactor redactor;
+    private final RunResources resources;
+    private final Templater templater;
+    private final Path playbookDir;
+
+    TaskExecutor(ModuleRegistry modules, RunOptions options, RunListener listener, Redactor redactor,
+                 RunResources resources, Templater templater, Path playbookDir) {
+        this.modules = modules;
+        this.options = options;
+        this.listener = listener;
+        this.redactor = redactor;
+        this.resources = resources;
+        this.templater = templater;
+        this.playbookDir = playbookDir;
+    }
+
+    TaskResult execute(HostState host, Task task, ScopeFactory scopes, Map<String, Future<TaskResult>> sharedClaims) {
+        long start = System.nanoTime();
+        try {
+            Scope scope = scopes.scope(task.vars());
+            if (task.loop() == null) {
+                if (!conditionHolds(task.when(), scope)) {
+                    return skipped(start, null);
+                }
+                return once(host, task, scope, null, sharedClaims, start);
+            }
+            Object items = task.loop() instanceof String s ? templater.renderString(s, scope) : templater.render(task.loop(), scope);
+            if (!(items instanceof List<?> list)) {
+                return failure(task, "loop must evaluate to a list, got " + typeName(items), start);
+            }
+            if (list.isEmpty()) {
+                return skipped(start, null);
+            }
+            List<TaskResult> results = new ArrayList<>();
+            int index = 0;
+            for (Object item : list) {
+                Map<String, Object> loopVars = new LinkedHashMap<>();
+                loopVars.put(task.loopVar(), item);
+                loopVars.put("ansible_loop", Map.of("index", index + 1, "index0", index, "first", index == 0,
+                        "last", index == list.size() - 1, "length", list.size()));
+                Scope itemScope = scope.with(loopVars);
+                String label = label(task, itemScope, item);
+                long itemStart = System.nanoTime();
+                TaskResult r;
+                if (!conditionHolds(task.when(), itemScope)) {
+                    r = skipped(itemStart, label);
+                } else {
+                    r = once(host, task, itemScope, label, sharedClaims, itemStart);
+                }
+                results.add(r);
+                if (r.status() == Status.UNREACHABLE) {
+                    break;
+                }
+                index++;
+            }
+            return aggregate(results, start);
+        } catch (TemplateException | Templater.TemplateVarException e) {
+            return failure(task, e.getMessage(), start);
+        }
+    }
+
+    private TaskResult once(HostState host, Task task, Scope scope, String label,
+                            Map<String, Future<TaskResult>> sharedClaims, long start) throws TemplateException {
+        Module module = modules.find(task.module()).orElseThrow();
+        Object renderedArgs = templater.render(task.args(), scope);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> args = renderedArgs instanceof Map<?, ?> ? (Map<String, Object>) renderedArgs : Map.of();
+        SchemaValidator schema = SchemaValidator.forResource(module.schema());
+        List<Problem> invalid = schema.validate(args, task.sources(), task.pointer() + "/" + escape(task.module()), false);
+        if (!invalid.isEmpty()) {
+            Problem p = invalid.get(0);
+            return withLabel(failure(task, "invalid argument after templating: " + (p.key().isEmpty() ? "" : p.key() + ": ")
+                    + p.message(), start), label);
+        }
+        registerSecretArgs(schema, args, task.noLog());
+        Ctx ctx = new Ctx(host.name, args, scope);
+        Future<TaskResult> mine = null;
+        java.util.Optional<String> shared;
+        try {
+            shared = module.sharedSystem(ctx);
+        } catch (RuntimeException e) {
+            shared = java.util.Optional.empty();
+        }
+        if (shared.isPresent()) {
+            String claimKey = shared.get() + "|" + Json.compact(args) + "|" + label;
+            CompletableFuture<TaskResult> fresh = new CompletableFuture<>();
+            Future<TaskResult> existing = sharedClaims.putIfAbsent(claimKey, fresh);
+            if (existing != null) {
+                return sharedResult(existing, host.name, start);
+            }
+            mine = fresh;
+        }
+        TaskResult result = withLabel(runWithRetries(module, task, ctx, scope, start), label);
+        if (mine instanceof CompletableFuture<TaskResult> cf) {
+            cf.complete(result);
+        }
+        return result;
+    }
+
+    private TaskResult sharedResult(Future<TaskResult> owner, String host, long start) {
+        try {
+            TaskResult r = owner.get();
+            // Reported as skipped-with-reason: the shared system was handled on another host.
+            return new TaskResult(Status.SKIPPED, false, false, "handled once for the shared system on another host",
+                    r.data(), List.of(), "", elapsed(start), r.itemLabel(), List.of(), "shared");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new TaskResult(Status.FAILED, false, false, "interrupted", Map.of(), List.of(), "", elapsed(start), null, List.of(), null);
+        } catch (ExecutionException e) {
+            return new TaskResult(Status.FAILED, false, false, "shared task failed", Map.of(), List.of(), "", elapsed(start), null, List.of(), null);
+        }
+    }
+
+    private TaskResult runWithRetries(Module module, Task task, Ctx ctx, Scope scope, long start) throws TemplateException {
+        int attempts = task.until() != null ? Math.max(1, task.retries() == null ? 3 : task.retries() + 1) : 1;
+        Duration delay = Duration.ofMillis((long) (toDouble(task.delay() instanceof String s ? templater.renderString(s, scope) : task.delay()) * 1000));
+        TaskResult result = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            result = attemptOnce(module, task, ctx, scope, start);
+            if (task.until() == null || result.status() == Status.UNREACHABLE) {
+                break;
+            }
+            Scope withResult = scope.with(registerBinding(task, result));
+            if (conditionHolds(task.until(), withResult)) {
+                break;
+            }
+            if (attempt < attempts) {
+                listener.verbose(ctx.host(), "FAILED - RETRYING: " + task.displayName() + " (" + (attempts - attempt) + " retries left)");
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return failure(task, "interrupted", start);
+                }
+            } else {
+                Map<String, Object> data = new LinkedHashMap<>(result.data());
+                data.put("attempts", attempts);
+                return new TaskResult(Status.FAILED, result.changed(), false,
+                        "gave up after " + attempts + " attempts: until condition '" + task.until() + "' never held"
+                                + (result.message() == null ? "" : " (last: " + result.message() + ")"),
+                        data, result.changes(), result.diff(), elapsed(start), null, List.of(), null);
+            }
+        }
+        return result;
+    }
+
+    private TaskResult attemptOnce(Module module, Task task, Ctx ctx, Scope scope, long start) throws TemplateException {
+        boolean check = task.checkMode() != null ? task.checkMode() : options.check();
+        Plan plan;
+        Map<String, Object> data;
+        try {
+            plan = module.plan(ctx.withCheck(check));
+            data = new LinkedHashMap<>(plan.result());
+            if (plan.hasChanges() && !check) {
+                Map<String, Object> applied = plan.action().apply();
+                if (applied != null) {
+                    data.putAll(applied);
+                }
+            }
+        } catch (UnreachableException e) {
+            return new TaskResult(Status.UNREACHABLE, false, false, e.getMessage(), e.data(), List.of(), "", elapsed(start), null, List.of(), null);
+        } catch (ModuleException e) {
+            return afterConditions(task, scope, new TaskResult(Status.FAILED, false, false, e.getMessage(), e.data(), List.of(), "",
+                    elapsed(start), null, List.of(), null));
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "module " + module.name() + " crashed", e);
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(trace));
+            listener.verbose(ctx.host(), "internal error in module " + module.name() + ":\n" + trace);
+            return new TaskResult(Status.FAILED, false, false, "internal error in module " + module.name() + ": " + e
+                    + " (this is a bug in edge; the log file has the details)", Map.of(), List.of(), "", elapsed(start), null, List.of(), null);
+        }
+        boolean changed = plan.hasChanges();
+        String diff = changed && diffWanted(task) && !task.noLog() ? redactor.redact(DiffRenderer.render(plan.changes())) : "";
+        TaskResult r = new TaskResult(changed ? Status.CHANGED : Status.OK, changed, false, plan.message(), data,
+                plan.changes(), diff, elapsed(start), null, List.of(), null);
+        return afterConditions(task, scope, r);
+    }
+
+    private boolean diffWanted(Task task) {
+        return task.diff() != null ? task.diff() : options.diff();
+    }
+
+    /** changed_when and failed_when, evaluated with the result bound to the register name (and as 'result'). */
+    private TaskResult afterConditions(Task task, Scope scope, TaskResult r) throws TemplateException {
+        if (task.changedWhen() == null && task.failedWhen() == null) {
+            return r;
+        }
+        Scope withResult = scope.with(registerBinding(task, r));
+        boolean changed = r.changed();
+        Status status = r.status();
+        String message = r.message();
+        if (task.changedWhen() != null && status != Status.FAILED) {
+            changed = conditionHolds(task.changedWhen(), withResult);
+            status = changed ? Status.CHANGED : Status.OK;
+        }
+        if (task.failedWhen() != null) {
+            boolean failed = conditionHolds(task.failedWhen(), withResult);
+            if (failed) {
+                status = Status.FAILED;
+                message = message != null && r.status() == Status.FAILED ? message : "failed_when condition held: " + task.failedWhen();
+            } else if (status == Status.FAILED) {
+                status = changed ? Status.CHANGED : Status.OK;
+                message = null;
+            }
+        }
+        return new TaskResult(status, changed, false, message, r.data(), r.changes(), changed ? r.diff() : "",
+                r.duration(), r.itemLabel(), r.items(), r.sharedWith());
+    }
+
+    private Map<String, Object> registerBinding(Task task, TaskResult r) {
+        Map<String, Object> binding = new LinkedHashMap<>();
+        Map<String, Object> registered = registered(r);
+        binding.put("result", registered);
+        if (task.register() != null) {
+            binding.put(task.register(), registered);
+        }
+        return binding;
+    }
+
+    /** What {@code register:} stores: the module's data plus changed/failed/skipped/msg, Ansible style. */
+    static Map<String, Object> registered(TaskResult r) {
+        Map<String, Object> m = new LinkedHashMap<>(r.data());
+        m.put("changed", r.changed());
+        m.put("failed", r.status() == Status.FAILED);
+        m.put("skipped", r.status() == Status.SKIPPED);
+        if (r.status() == Status.UNREACHABLE) {
+            m.put("unreachable", true);
+        }
+        if (r.message() != null) {
+            m.put("msg", r.message());
+        }
+        if (!r.items().isEmpty()) {
+            List<Object> results = new ArrayList<>();
+            for (TaskResult item : r.items()) {
+                results.add(registered(item));
+            }
+            m.put("results", results);
+        }
+        return m;
+    }
+
+    private boolean conditionHolds(Object condition, Scope scope) throws TemplateException {
+        if (condition == null) {
+            return true;
+        }
+        if (condition instanceof List<?> list) {
+            for (Object c : list) {
+                if (!templater.isTrue(c, scope)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return templater.isTrue(condition, scope);
+    }
+
+    private String label(Task task, Scope scope, Object item) {
+        if (task.loopLabel() != null) {
+            try {
+                return String.valueOf(templater.render(task.loopLabel(), scope));
+            } catch (TemplateException e) {
+                return String.valueOf(task.loopLabel());
+            }
+        }
+        return item instanceof Map || item instanceof List ? Json.compact(item) : String.valueOf(item);
+    }
+
+    private void registerSecretArgs(SchemaValidator schema, Map<String, Object> args, boolean noLog) {
+        var props = schema.schemaNode().path("properties");
+        for (Map.Entry<String, Object> e : args.entrySet()) {
+            boolean secret = props.path(e.getKey()).path("x-edge-secret").asBoolean(false) || Redactor.isSecretName(e.getKey());
+            if ((secret || noLog) && e.getValue() instanceof String s) {
+                if (secret) {
+                    redactor.register(s);
+                }
+            }
+        }
+    }
+
+    private TaskResult aggregate(List<TaskResult> items, long start) {
+        boolean changed = items.stream().anyMatch(TaskResult::changed);
+        boolean allSkipped = items.stream().allMatch(r -> r.status() == Status.SKIPPED);
+        Status status;
+        String message = null;
+        if (items.stream().anyMatch(r -> r.status() == Status.UNREACHABLE)) {
+            status = Status.UNREACHABLE;
+            message = items.stream().filter(r -> r.status() == Status.UNREACHABLE).findFirst().map(TaskResult::message).orElse(null);
+        } else if (items.stream().anyMatch(r -> r.status() == Status.FAILED)) {
+            status = Status.FAILED;
+            message = "one or more items failed";
+        } else if (allSkipped) {
+            status = Status.SKIPPED;
+        } else {
+            status = changed ? Status.CHANGED : Status.OK;
+        }
+        List<Change> changes = new ArrayList<>();
+        StringBuilder diff = new StringBuilder();
+        for (TaskResult r : items) {
+            changes.addAll(r.changes());
+            diff.append(r.diff());
+        }
+        return new TaskResult(status, changed, false, message, Map.of(), changes, diff.toString(), elapsed(start), null, items, null);
+    }
+
+    private TaskResult skipped(long start, String label) {
+        return new TaskResult(Status.SKIPPED, false, false, null, Map.of(), List.of(), "", elapsed(start), label, List.of(), null);
+    }
+
+    private TaskResult failure(Task task, String message, long start) {
+        Location at = task.at();
+        return new TaskResult(Status.FAILED, false, false, message + " (task '" + task.displayName() + "' at " + at.format() + ")",
+                Map.of(), List.of(), "", elapsed(start), null, List.of(), null);
+    }
+
+    private static TaskResult withLabel(TaskResult r, String label) {
+        if (label == null) {
+            return r;
+        }
+        return new TaskResult(r.status(), r.changed(), r.ignored(), r.message(), r.data(), r.changes(), r.diff(), r.duration(),
+                label, r.items(), r.sharedWith());
+    }
+
+    private static Duration elapsed(long start) {
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    private static double toDouble(Object o) {
+        if (o instanceof Number n) {
+            return n.doubleValue();
+        }
+        try {
+            return Double.parseDouble(String.valueOf(o));
+        } catch (NumberFormatException e) {
+            return 5;
+        }
+    }
+
+    private static String typeName(Object o) {
+        return o == null ? "null" : o instanceof String ? "a string" : o instanceof Map ? "a mapping" : o.getClass().getSimpleName();
+    }
+
+    private static String escape(String key) {
+        return key.replace("~", "~0").replace("/", "~1");
+    }
+
+    /** The module's view of the run, for one host and one task. */
+    private final class Ctx implements TaskContext {
+        private final String host;
+        private final Map<String, Object> args;
+        private final Scope scope;
+        private final boolean check;
+
+        Ctx(String host, Map<String, Object> args, Scope scope) {
+            this(host, args, scope, options.check());
+        }
+
+        private Ctx(String host, Map<String, Object> args, Scope scope, boolean check) {
+            this.host = host;
+            this.args = args;
+            this.scope = scope;
+            this.check = check;
+        }
+
+        Ctx withCheck(boolean checkMode) {
+            return new Ctx(host, args, scope, checkMode);
+        }
+
+        @Override
+        public String host() {
+            return host;
+        }
+
+        @Override
+        public Map<String, Object> args() {
+            return args;
+        }
+
+        @Override
+        public edge.template.Vars vars() {
+            return scope;
+        }
+
+        @Override
+        public Object evaluate(String expression) throws ModuleException {
+            try {
+                return templater.evaluate(expression, scope);
+            } catch (TemplateException | Templater.TemplateVarException e) {
+                throw new ModuleException(e.getMessage());
+            }
+        }
+
+        @Override
+        public boolean checkMode() {
+            return check;
+        }
+
+        @Override
+        public boolean diffMode() {
+            return options.diff();
+        }
+
+        @Override
+        public int verbosity() {
+            return options.verbosity();
+        }
+
+        @Override
+        public RunResources resources() {
+            return resources;
+        }
+
+        @Override
+        public Redactor redactor() {
+            return redactor;
+        }
+
+        @Override
+        public Path playbookDir() {
+            return playbookDir;
+        }
+
+        @Override
+        public void log(String message) {
+            listener.verbose(host, redactor.redact(message));
+        }
+    }
+}

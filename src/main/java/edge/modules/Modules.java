@@ -1,0 +1,26 @@
+package edge.modules;
+
+import edge.engine.ModuleRegistry;
+import edge.modules.builtin.AssertModule;
+import edge.modules.builtin.DebugModule;
+import edge.modules.builtin.FailModule;
+import edge.modules.builtin.LocalFileModule;
+import edge.modules.builtin.SetFactModule;
+import edge.modules.builtin.WaitForModule;
+
+/** Every module edge ships, by target system. */
+public final class Modules {
+    private Modules() {
+    }
+
+    public static ModuleRegistry all() {
+        ModuleRegistry r = new ModuleRegistry();
+        r.register(new DebugModule())
+                .register(new AssertModule())
+                .register(new SetFactModule())
+                .register(new FailModule())
+                .register(new WaitForModule())
+                .register(new LocalFileModule());
+        return r;
+    }
+}

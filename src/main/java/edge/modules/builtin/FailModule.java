@@ -1,0 +1,36 @@
+package edge.modules.builtin;
+
+import edge.engine.Module;
+import edge.engine.ModuleException;
+import edge.engine.Plan;
+import edge.engine.TaskContext;
+import java.util.List;
+import java.util.Optional;
+
+/** {@code fail}: fails the host with a message (usually guarded by {@code when}). */
+public final class FailModule implements Module {
+    @Override
+    public String name() {
+        return "fail";
+    }
+
+    @Override
+    public List<String> aliases() {
+        return List.of("ansible.builtin.fail");
+    }
+
+    @Override
+    public String schema() {
+        return "modules/fail.json";
+    }
+
+    @Override
+    public Optional<String> freeFormArgument() {
+        return Optional.of("msg");
+    }
+
+    @Override
+    public Plan plan(TaskContext ctx) throws ModuleException {
+        throw new ModuleException(ctx.stringArg("msg", "Failed as requested from task"));
+    }
+}

@@ -1,0 +1,86 @@
+package edge.modules.builtin;
+
+import edge.engine.Module;
+import edge.engine.ModuleException;
+import edge.engine.Plan;
+import edge.engine.TaskContext;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code wait_for}: waits, from the machine running edge, until a TCP port accepts connections
+ * ({@code state: started}) or stops accepting them ({@code state: stopped}), or fails after
+ * {@code timeout} seconds. Read-only, so it runs in check mode too.
+ */
+public final class WaitForModule implements Module {
+    @Override
+    public String name() {
+        return "wait_for";
+    }
+
+    @Override
+    public List<String> aliases() {
+        return List.of("ansible.builtin.wait_for");
+    }
+
+    @Override
+    public String schema() {
+        return "modules/wait_for.json";
+    }
+
+    @Override
+    public Plan plan(TaskContext ctx) throws ModuleException {
+        String host = ctx.stringArg("host", "127.0.0.1");
+        int port = (int) ctx.longArg("port", 0);
+        boolean wantOpen = !"stopped".equals(ctx.stringArg("state", "started"));
+        Duration timeout = Duration.ofMillis((long) (number(ctx.args().get("timeout"), 300) * 1000));
+        Duration connectTimeout = Duration.ofMillis((long) (number(ctx.args().get("connect_timeout"), 5) * 1000));
+        Duration sleep = Duration.ofMillis((long) (number(ctx.args().get("sleep"), 1) * 1000));
+        Duration delay = Duration.ofMillis((long) (number(ctx.args().get("delay"), 0) * 1000));
+        long start = System.nanoTime();
+        if (!delay.isZero()) {
+            ctx.sleep(delay);
+        }
+        long deadline = start + timeout.toNanos();
+        int attempts = 0;
+        while (true) {
+            attempts++;
+            boolean open = isOpen(host, port, connectTimeout);
+            if (open == wantOpen) {
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("host", host);
+                result.put("port", port);
+                result.put("state", wantOpen ? "started" : "stopped");
+                result.put("elapsed", Duration.ofNanos(System.nanoTime() - start).toSeconds());
+                result.put("attempts", attempts);
+                return Plan.noChange(result);
+            }
+            if (System.nanoTime() + sleep.toNanos() > deadline) {
+                throw new ModuleException("Timeout when waiting for " + host + ":" + port + " to be "
+                        + (wantOpen ? "open" : "closed") + " (" + timeout.toSeconds() + "s, " + attempts + " attempts)");
+            }
+            ctx.sleep(sleep);
+        }
+    }
+
+    private static double number(Object o, double dflt) {
+        if (o == null) {
+            return dflt;
+        }
+        return o instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(o));
+    }
+
+    private static boolean isOpen(String host, int port, Duration connectTimeout) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), (int) connectTimeout.toMillis());
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package edge.playbook;
+
+import edge.core.Location;
+import edge.yaml.SourceMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One task (or handler) as written: the module and its raw (untemplated) arguments plus Ansible's
+ * task keywords. {@code pointer} locates it in {@code sources} for error messages.
+ */
+public record Task(
+        String name,
+        String module,
+        Object args,
+        Object when,
+        Object loop,
+        String loopVar,
+        Object loopLabel,
+        String register,
+        List<String> tags,
+        List<String> notifies,
+        List<String> listen,
+        Integer retries,
+        Object until,
+        Object delay,
+        boolean ignoreErrors,
+        boolean noLog,
+        Boolean checkMode,
+        Object changedWhen,
+        Object failedWhen,
+        Map<String, Object> vars,
+        boolean runOnce,
+        Boolean diff,
+        Location at,
+        String pointer,
+        SourceMap sources) {
+
+    /** What the output shows: the name, else the module (as Ansible does). */
+    public String displayName() {
+        return name != null && !name.isBlank() ? name : module;
+    }
+
+    public Location argsLocation() {
+        return sources.locate(SourceMap.child(pointer, module));
+    }
+}
