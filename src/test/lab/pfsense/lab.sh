@@ -112,11 +112,11 @@ bgpd_from_pidfile() {
 	echo "$pid"
 }
 
-stop_pids() { # stop_pids PID... : TERM, wait up to 5 s, then KILL
+stop_pids() { # stop_pids PID... : TERM, wait up to $STOP_WAIT tenths of a second, then KILL
 	local pid left i
 	[[ $# -gt 0 ]] || return 0
 	kill -TERM "$@" 2>/dev/null || true
-	for i in $(seq 50); do
+	for i in $(seq "${STOP_WAIT:-30}"); do
 		left=()
 		for pid in "$@"; do [[ -d /proc/$pid ]] && left+=("$pid"); done
 		[[ ${#left[@]} -eq 0 ]] && return 0
@@ -257,7 +257,7 @@ EOF
 	pwhash=$(openssl passwd -6 -stdin <"$D/ssh/admin.password")
 	awk -F: 'BEGIN { OFS = ":" } $1 == "root" { $7 = "/bin/sh" } { print }' /etc/passwd >"$U/etc/passwd"
 	echo 'admin:x:0:0:System Administrator:/root:/etc/rc.initial' >>"$U/etc/passwd"
-	awk -F: -v h="$pwhash" '{ print $1 ":" ($1 == "root" ? h : "*") ":19000:0:99999:7:::" }' "$U/etc/passwd" >"$U/etc/shadow"
+	awk -F: -v h="$pwhash" '{ print $1 ":" (($1 == "root" || $1 == "admin") ? h : "*") ":19000:0:99999:7:::" }' "$U/etc/passwd" >"$U/etc/shadow"
 	chmod 640 "$U/etc/shadow"
 	cp /etc/group "$U/etc/group"
 	: >"$D/log/events.log"
