@@ -3,7 +3,6 @@ package edge.transport.ssh;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -183,8 +182,8 @@ final class KnownHostsFile {
         }
         byte[] line = (name + " " + key.type() + " " + key.base64() + "\n").getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.READ);
-                FileLock lock = ch.lock()) {
+                StandardOpenOption.READ)) {
+            ch.lock(); // released when the channel closes
             long size = ch.size();
             if (size > 0) {
                 ByteBuffer last = ByteBuffer.allocate(1);
