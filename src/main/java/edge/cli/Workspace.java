@@ -31,12 +31,9 @@ record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> ext
         } catch (InputException e) {
             problems.addAll(e.problems());
         }
-        Playbook playbook = null;
-        try {
-            playbook = new PlaybookLoader(modules).load(playbookFile);
-        } catch (InputException e) {
-            problems.addAll(e.problems());
-        }
+        PlaybookLoader loader = new PlaybookLoader(modules);
+        Playbook playbook = loader.loadCollecting(playbookFile);
+        problems.addAll(loader.problems());
         if (inventory != null && playbook != null) {
             problems.addAll(Preflight.check(inventory, playbook, common.limit));
         }

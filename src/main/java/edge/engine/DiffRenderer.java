@@ -22,7 +22,8 @@ public final class DiffRenderer {
         for (Change c : changes) {
             Object before = c.secret() && c.before() != null ? Secret.MASK : c.before();
             Object after = c.secret() && c.after() != null ? Secret.MASK : c.after();
-            if (!c.secret() && isMultiline(before) && isMultiline(after)) {
+            if (!c.secret() && (isMultiline(before) || isMultiline(after))
+                    && (before == null || before instanceof String) && (after == null || after instanceof String)) {
                 sb.append(unified(c.path(), (String) before, (String) after));
             } else if (before == null) {
                 sb.append("+ ").append(c.path()).append(": ").append(show(after)).append('\n');
@@ -42,8 +43,8 @@ public final class DiffRenderer {
     }
 
     private static String unified(String path, String before, String after) {
-        List<String> a = Arrays.asList(before.split("\n", -1));
-        List<String> b = Arrays.asList(after.split("\n", -1));
+        List<String> a = before == null ? List.of() : Arrays.asList(before.split("\n", -1));
+        List<String> b = after == null ? List.of() : Arrays.asList(after.split("\n", -1));
         Patch<String> patch = DiffUtils.diff(a, b);
         List<String> lines = UnifiedDiffUtils.generateUnifiedDiff("before: " + path, "after: " + path, a, patch, 3);
         return String.join("\n", lines) + "\n";

@@ -8,6 +8,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
+    /** Ansible's layout: {@code "key": value}, two-space indentation. */
+    private static final com.fasterxml.jackson.core.util.DefaultPrettyPrinter PRETTY =
+            new com.fasterxml.jackson.core.util.DefaultPrettyPrinter().withSeparators(
+                    com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+                            .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER));
+
     private Json() {
     }
 
@@ -25,7 +31,7 @@ public final class Json {
 
     public static String pretty(Object o) {
         try {
-            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o);
+            return MAPPER.writer(PRETTY).writeValueAsString(o);
         } catch (JsonProcessingException e) {
             return String.valueOf(o);
         }

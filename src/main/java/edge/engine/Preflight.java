@@ -23,11 +23,11 @@ public final class Preflight {
             try {
                 HostPattern p = HostPattern.parse(play.hosts());
                 for (String term : p.unmatchedTerms(inventory)) {
-                    problems.add(play.at(), "hosts", "host pattern '" + term + "' matches no host or group of the inventory "
+                    problems.add(play.hostsAt(), "hosts", "host pattern '" + term + "' matches no host or group of the inventory "
                             + inventory.source() + " (groups: " + String.join(", ", inventory.groups().keySet()) + ")");
                 }
             } catch (IllegalArgumentException e) {
-                problems.add(play.at(), "hosts", e.getMessage());
+                problems.add(play.hostsAt(), "hosts", e.getMessage());
             }
         }
         if (limit != null) {

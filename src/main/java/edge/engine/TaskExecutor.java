@@ -53,6 +53,16 @@ final class TaskExecutor {
     }
 
     TaskResult execute(HostState host, Task task, ScopeFactory scopes, Map<String, Future<TaskResult>> sharedClaims) {
+        TaskResult r = executeUnlessIgnored(host, task, scopes, sharedClaims);
+        if (r.status() == Status.FAILED && task.ignoreErrors()) {
+            return new TaskResult(r.status(), r.changed(), true, r.message(), r.data(), r.changes(), r.diff(), r.duration(),
+                    r.itemLabel(), r.items(), r.sharedWith());
+        }
+        return r;
+    }
+
+    private TaskResult executeUnlessIgnored(HostState host, Task task, ScopeFactory scopes,
+                                            Map<String, Future<TaskResult>> sharedClaims) {
         long start = System.nanoTime();
         try {
             Scope scope = scopes.scope(task.vars());

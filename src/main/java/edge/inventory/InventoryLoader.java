@@ -114,6 +114,25 @@ public final class InventoryLoader {
         return seen;
     }
 
+    private static final String INI_HINT = "this looks like an INI inventory, which edge does not read; convert it with "
+            + "'ansible-inventory -i FILE --list --yaml' or write the YAML format (all: {children: {k8s: {hosts: ...}}}) "
+            + "(INI inventories are not supported)";
+
+    private static boolean looksLikeIni(Path file) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String l = line.strip();
+                if (l.isEmpty() || l.startsWith("#") || l.startsWith(";")) {
+                    continue;
+                }
+                return l.matches("\\[[A-Za-z0-9_.:-]+]");
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
+        return false;
+    }
+
     private static boolean isYamlName(String name) {
         return name.endsWith(".yml") || name.endsWith(".yaml");
     }
@@ -128,12 +147,16 @@ public final class InventoryLoader {
         try {
             doc = YamlLoader.loadFile(file);
         } catch (InputException e) {
-            problems.addAll(e.problems());
+            if (looksLikeIni(file)) {
+                problems.add(new Problem(file.toString(), 1, 1, "", INI_HINT));
+            } else {
+                problems.addAll(e.problems());
+            }
             return;
         }
         if (!(doc.root() instanceof Map)) {
-            problems.add(doc.locate(""), "", "an inventory is a YAML mapping of groups (all: {hosts: ..., children: ..., vars: ...});"
-                    + " INI inventories are not supported: convert with 'ansible-inventory -i FILE --list --yaml'");
+            problems.add(doc.locate(""), "", looksLikeIni(file) ? INI_HINT
+                    : "an inventory is a YAML mapping of groups (all: {hosts: ..., children: ..., vars: ...})");
             return;
         }
         List<Problem> schemaProblems = SCHEMA.validate(doc.root(), doc.sources(), "", false);

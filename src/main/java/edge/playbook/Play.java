@@ -15,7 +15,8 @@ public record Play(
         List<Task> handlers,
         List<String> tags,
         Path file,
-        Location at) {
+        Location at,
+        Location hostsAt) {
 
     public String displayName() {
         return name != null && !name.isBlank() ? name : hosts;

@@ -44,10 +44,20 @@ public final class PlaybookLoader {
     }
 
     public Playbook load(Path file) throws InputException {
+        Playbook playbook = loadCollecting(file);
+        problems.throwIfAny();
+        return playbook;
+    }
+
+    /** Loads what can be loaded and keeps the problems (see {@link #problems()}), so that later checks still run. */
+    public Playbook loadCollecting(Path file) {
         List<Play> plays = new ArrayList<>();
         loadInto(file, plays, null);
-        problems.throwIfAny();
         return new Playbook(file, plays);
+    }
+
+    public List<Problem> problems() {
+        return problems.list();
     }
 
     private void loadInto(Path file, List<Play> plays, Location importedAt) {
@@ -165,7 +175,8 @@ public final class PlaybookLoader {
             }
         }
         String hosts = String.valueOf(raw.get("hosts"));
-        return new Play((String) raw.get("name"), hosts, vars, fromFiles, tasks, handlers, tags, file, at);
+        return new Play((String) raw.get("name"), hosts, vars, fromFiles, tasks, handlers, tags, file, at,
+                doc.locate(SourceMap.child(pointer, "hosts")));
     }
 
     private List<Task> tasks(List<Object> raw, String pointer, YamlDocument doc, boolean handlers) {

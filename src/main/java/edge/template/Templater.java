@@ -271,7 +271,7 @@ public final class Templater {
         if (m.find()) {
             return undefined(message);
         }
-        String s = message.replaceFirst("^[A-Za-z.]*Exception: ", "");
+        String s = message.replaceFirst("^[A-Za-z.]*Exception: ", "").replaceFirst(", expected <IDENTIFIER>.*$", "");
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
     }

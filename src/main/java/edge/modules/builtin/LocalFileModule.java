@@ -77,8 +77,9 @@ public final class LocalFileModule implements Module {
                     Files.setPosixFilePermissions(path, permissions(mode));
                 }
             } catch (IOException e) {
-                throw new ModuleException("cannot write " + path + ": " + e.getMessage()
-                        + " (check that the directory exists and is writable)");
+                String why = e instanceof NoSuchFileException ? "no such directory " + path.getParent()
+                        : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
+                throw new ModuleException("cannot write " + path + ": " + why + " (check that the directory exists and is writable)");
             }
             return Map.of();
         });

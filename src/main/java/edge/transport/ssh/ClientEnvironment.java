@@ -32,6 +32,21 @@ public record ClientEnvironment(Path home, Path agentSocket) {
         return home.resolve(".ssh");
     }
 
+    /**
+     * Expands a leading {@code ~/} against {@link #home()}, as ssh(1) and Ansible do for paths such
+     * as {@code ansible_ssh_private_key_file: ~/.ssh/fw_ed25519}; Java would take {@code ~} literally.
+     */
+    public Path expandHome(Path path) {
+        if (path == null) {
+            return null;
+        }
+        String s = path.toString();
+        if (s.equals("~")) {
+            return home;
+        }
+        return s.startsWith("~/") ? home.resolve(s.substring(2)) : path;
+    }
+
     public Path defaultKnownHosts() {
         return sshDir().resolve("known_hosts");
     }

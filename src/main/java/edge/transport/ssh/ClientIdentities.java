@@ -45,8 +45,9 @@ final class ClientIdentities {
         if (target.identityFile() != null) {
             // Only the configured key, like IdentitiesOnly: an agent full of other keys could use up
             // the server's MaxAuthTries before the right key is tried.
-            addKeyFile(jsch, target.identityFile(), target.passphrase(), target);
-            offered.add("key " + target.identityFile());
+            Path file = env.expandHome(target.identityFile());
+            addKeyFile(jsch, file, target.passphrase(), target);
+            offered.add("key " + file);
         } else {
             IdentityRepository agent = env.agent().map(ClientIdentities::agentWithKeys).orElse(null);
             if (agent != null) {

@@ -133,7 +133,7 @@ public final class SshConnection implements AutoCloseable {
     }
 
     private static KnownHostsFile loadKnownHosts(SshTarget target, ClientEnvironment env) throws SshException {
-        Path file = target.knownHosts() != null ? target.knownHosts() : env.defaultKnownHosts();
+        Path file = target.knownHosts() != null ? env.expandHome(target.knownHosts()) : env.defaultKnownHosts();
         try {
             return KnownHostsFile.load(file);
         } catch (IOException e) {
