@@ -319,6 +319,10 @@ class SshConnectionLabTest {
         try (SshConnection c = open(t, home)) {
             assertEquals("ok\n", c.exec("echo ok", null, T).stdout());
         }
+        // an inventory path with ~ means the same file
+        try (SshConnection c = open(t.withIdentityFile(Path.of("~/.ssh/id_ed25519"), null), home)) {
+            assertEquals("ok\n", c.exec("echo ok", null, T).stdout());
+        }
         // nothing to offer at all
         Path empty = Files.createDirectories(home.resolve("empty"));
         SshException e = assertThrows(SshException.class, () -> open(t, empty));

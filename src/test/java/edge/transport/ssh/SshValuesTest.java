@@ -36,6 +36,15 @@ class SshValuesTest {
     }
 
     @Test
+    void tildeExpandsToTheHomeDirectory() {
+        ClientEnvironment env = new ClientEnvironment(Path.of("/home/op"), null);
+        assertEquals(Path.of("/home/op/.ssh/fw_ed25519"), env.expandHome(Path.of("~/.ssh/fw_ed25519")));
+        assertEquals(Path.of("/home/op"), env.expandHome(Path.of("~")));
+        assertEquals(Path.of("/etc/~x"), env.expandHome(Path.of("/etc/~x")));
+        assertEquals(Path.of("/home/op/.ssh/known_hosts"), env.defaultKnownHosts());
+    }
+
+    @Test
     void policyUsesOpenSshSpellings() {
         assertEquals(HostKeyPolicy.ACCEPT_NEW, HostKeyPolicy.parse("accept-new"));
         assertEquals(HostKeyPolicy.YES, HostKeyPolicy.parse(" YES "));
