@@ -246,7 +246,13 @@ prepare_fw_root() {
 	cp "$LAB_SRC/config/config.xml" "$F/cf/conf/config.xml"
 	# pfSense paths that are symlinks or generated
 	ln -s /cf/conf "$U/conf"
-	mkdir -p "$U/var/etc" "$U/var/db/pkg" "$U/var/log" "$U/root"
+	mkdir -p "$U/var/etc" "$U/var/db/pkg/fwlab" "$U/var/log" "$U/root"
+	# the fake pkg's database: what a pfSense box has installed (see fwroot/.../pkg-repo)
+	local repo=$U/usr/local/share/fwlab/pkg-repo name
+	while read -r name; do
+		[[ -n $name ]] && grep "^$name|" "$repo/catalog" | cut -d'|' -f2 >"$U/var/db/pkg/fwlab/$name"
+	done <"$repo/preinstalled"
+	touch "$U/var/db/pkg/fwlab/.seeded"
 	cat >"$U/etc/fwlab.env" <<EOF
 FWLAB_DIR=$D
 FWLAB_FW_IP=$FW_IP
