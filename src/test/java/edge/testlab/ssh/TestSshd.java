@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Assumptions;
  * directory. A JVM shutdown hook does the same if a test forgets.
  */
 public final class TestSshd implements AutoCloseable {
-    public static final Path SSHD = Path.of("/usr/sbin/sshd");
+    /** Debian's sshd; {@code -Dedge.test.sshd=...} points elsewhere (e.g. to check the skip path). */
+    public static final Path SSHD = Path.of(System.getProperty("edge.test.sshd", "/usr/sbin/sshd"));
     public static final Path SSH_KEYGEN = Path.of("/usr/bin/ssh-keygen");
 
     private static final SecureRandom RANDOM = new SecureRandom();

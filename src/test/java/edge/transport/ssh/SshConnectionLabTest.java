@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import edge.core.Secret;
 import edge.testlab.ssh.TestSshd;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -415,11 +414,5 @@ class SshConnectionLabTest {
             System.setErr(err);
         }
         assertEquals("", captured.toString(StandardCharsets.UTF_8));
-    }
-
-    @Test
-    void errorMessagesAreOneLine(@TempDir Path home) throws IOException {
-        SshException e = new SshException(SshException.Kind.PROTOCOL, "a\nb\r\n  c");
-        assertEquals("a b c", e.getMessage());
     }
 }

@@ -80,6 +80,14 @@ class SshValuesTest {
     }
 
     @Test
+    void errorMessagesAreOneLine() {
+        SshException e = new SshException(SshException.Kind.PROTOCOL, "a\nb\r\n  c");
+        assertEquals("a b c", e.getMessage());
+        assertFalse(e.isUnreachable());
+        assertTrue(new SshException(SshException.Kind.UNREACHABLE, "x").isUnreachable());
+    }
+
+    @Test
     void statsDelta() {
         assertEquals("1 session, 2 commands", new SshStats(5, 9).minus(new SshStats(4, 7)).toString());
         assertEquals("0 sessions, 1 command", new SshStats(0, 1).toString());
