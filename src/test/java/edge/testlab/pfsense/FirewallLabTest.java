@@ -283,4 +283,36 @@ class FirewallLabTest {
                 Duration.ofSeconds(30));
         assertEquals("42", r.stdout(), r.toString());
     }
+
+    /** The emulated generator against the shared synthetic fixture (../shared beside the checkout). */
+    @Test
+    @Order(9)
+    void generatorMatchesTheExpectedFrrConfFixture(FirewallLab fw) throws Exception {
+        Path fixtures = Path.of(System.getProperty("edge.basedir", ".")).toAbsolutePath()
+                .resolve("../shared/fixtures/pfsense").normalize();
+        Path minimal = fixtures.resolve("SYNTHETIC__pfsense-pkg-frr__metallb-minimal.xml");
+        if (!Files.exists(minimal)) {
+            if (FirewallLabExtension.inCi()) {
+                throw new IllegalStateException("CI without ../shared fixtures: " + minimal);
+            }
+            org.junit.jupiter.api.Assumptions.abort("no shared fixtures at " + fixtures);
+        }
+        Files.copy(minimal, fw.stateDir().resolve("fw/tmp/minimal.xml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // generator functions only: no write_config(), no daemon action (the fixture's neighbors are not lab addresses)
+        FirewallLab.ExecResult r = fw.php("""
+                <?php
+                require_once("config.inc");
+                require_once("/usr/local/pkg/frr.inc");
+                $fixture = parse_xml_config("/tmp/minimal.xml", "pfsense");
+                foreach ($fixture['installedpackages'] as $k => $v) {
+                    if (strpos($k, 'frr') === 0) { $config['installedpackages'][$k] = $v; }
+                }
+                global $frr_integrated_config;
+                $frr_integrated_config = array('interfaces' => '');
+                frr_generate_config_vtysh(); frr_generate_config_zebra(); frr_generate_config_bgp(); frr_generate_config_integrated();
+                echo file_get_contents('/var/etc/frr/frr.conf');
+                """);
+        assertTrue(r.ok(), r.toString());
+        assertEquals(Files.readString(fixtures.resolve("SYNTHETIC__pfsense-pkg-frr__expected-frr.conf")), r.stdout());
+    }
 }
