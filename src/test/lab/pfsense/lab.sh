@@ -58,7 +58,9 @@ load_settings() {
 check_loopback() {
 	local ip
 	for ip in "$@"; do
-		[[ $ip =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "address $ip is not in 127.0.0.0/8 (loopback only)"
+		[[ $ip =~ ^127\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] &&
+			((BASH_REMATCH[1] <= 255 && BASH_REMATCH[2] <= 255 && BASH_REMATCH[3] <= 255)) ||
+			die "address $ip is not in 127.0.0.0/8 (loopback only)"
 	done
 }
 
