@@ -45,11 +45,20 @@ public final class FirewallLab implements AutoCloseable {
     private final int slot;
     private final Path dir;
     private Map<String, String> env = Map.of();
-    private boolean up;
+    private volatile boolean up;
+
+    private final Thread shutdownHook;
 
     private FirewallLab(int slot, Path dir) {
         this.slot = slot;
         this.dir = dir;
+        // an interrupted test run (Ctrl-C, killed fork) still stops the lab's processes
+        this.shutdownHook = new Thread(() -> {
+            if (up) {
+                lab("down");
+            }
+        }, "FirewallLab down (slot " + slot + ")");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** Result of a command: exit code and output. */
@@ -126,6 +135,11 @@ public final class FirewallLab implements AutoCloseable {
     /** Stops exactly the processes the lab started. The state dir (logs) stays for post-mortems. */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook runs or ran; closing here as well is harmless
+        }
         if (up) {
             up = false;
             ExecResult r = lab("down");
