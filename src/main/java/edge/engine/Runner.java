@@ -133,7 +133,18 @@ public final class Runner {
         for (String h : runOn) {
             futures.add(pool.submit(() -> {
                 HostState state = hosts.get(h);
-                TaskResult r = executor.execute(state, task, scopeFactory(pc, state), sharedClaims);
+                TaskResult r;
+                try {
+                    r = executor.execute(state, task, scopeFactory(pc, state), sharedClaims);
+                } catch (RuntimeException | StackOverflowError e) {
+                    // A bug must fail this host's task, visibly, without taking the other hosts down.
+                    java.io.StringWriter trace = new java.io.StringWriter();
+                    e.printStackTrace(new java.io.PrintWriter(trace));
+                    listener.verbose(h, "internal error:\n" + trace);
+                    r = new TaskResult(Status.FAILED, false, false, "internal error: " + e
+                            + " (this is a bug in edge; -v or --log-file show the details) (task '" + task.displayName()
+                            + "' at " + task.at().format() + ")", Map.of(), List.of(), "", java.time.Duration.ZERO, null, List.of(), null);
+                }
                 record(state, task, r, task.runOnce() ? targets : List.of(h));
             }));
         }
@@ -201,40 +212,13 @@ public final class Runner {
         magic.put("ansible_check_mode", options.check());
         magic.put("ansible_diff_mode", options.diff());
         magic.put("ansible_verbosity", options.verbosity());
-        magic.put("hostvars", new HostVarsMap(pc));
-        return new Scope(layers, magic, templater, redactor);
+        magic.put("hostvars", new Scope.LazyMap(new ArrayList<>(inventory.hosts().keySet()), h -> hostVars(pc, h)));
+        return new Scope(state.name, layers, magic, templater, redactor);
     }
 
-    /** {@code hostvars}: every inventory host's variables, resolved lazily when a template reads them. */
-    private final class HostVarsMap extends java.util.AbstractMap<String, Object> {
-        private final PlayContext pc;
-
-        HostVarsMap(PlayContext pc) {
-            this.pc = pc;
-        }
-
-        @Override
-        public Object get(Object key) {
-            String name = String.valueOf(key);
-            if (!inventory.hasHost(name)) {
-                return null;
-            }
-            HostState state = hosts.computeIfAbsent(name, n -> new HostState(n, inventory.varsOf(n)));
-            return scope(pc, state, Map.of()).asMap();
-        }
-
-        @Override
-        public boolean containsKey(Object key) {
-            return inventory.hasHost(String.valueOf(key));
-        }
-
-        @Override
-        public Set<Entry<String, Object>> entrySet() {
-            Set<Entry<String, Object>> out = new java.util.LinkedHashSet<>();
-            for (String h : inventory.hosts().keySet()) {
-                out.add(new SimpleImmutableEntry<>(h, get(h)));
-            }
-            return out;
-        }
+    /** {@code hostvars[name]}: that host's variables in this play, resolved lazily when a template reads them. */
+    private Map<String, Object> hostVars(PlayContext pc, String name) {
+        HostState state = hosts.computeIfAbsent(name, n -> new HostState(n, inventory.varsOf(n)));
+        return scope(pc, state, Map.of()).asMap();
     }
 }

@@ -27,12 +27,14 @@ public final class Scope implements Vars {
 
     private static final ThreadLocal<Set<String>> RESOLVING = ThreadLocal.withInitial(HashSet::new);
 
+    private final String owner;
     private final List<Layer> layers;
     private final Map<String, Object> magic;
     private final Templater templater;
     private final Redactor redactor;
 
-    public Scope(List<Layer> layers, Map<String, Object> magic, Templater templater, Redactor redactor) {
+    public Scope(String owner, List<Layer> layers, Map<String, Object> magic, Templater templater, Redactor redactor) {
+        this.owner = owner;
         this.layers = List.copyOf(layers);
         this.magic = magic;
         this.templater = templater;
@@ -43,7 +45,7 @@ public final class Scope implements Vars {
     public Scope with(Map<String, Object> extra) {
         Map<String, Object> m = new LinkedHashMap<>(magic);
         m.putAll(extra);
-        return new Scope(layers, m, templater, redactor);
+        return new Scope(owner, layers, m, templater, redactor);
     }
 
     @Override
@@ -69,7 +71,8 @@ public final class Scope implements Vars {
 
     private Object resolve(String name, Object raw) {
         Set<String> resolving = RESOLVING.get();
-        String key = System.identityHashCode(this) + ":" + name;
+        // Keyed by host and name (not by this object): hostvars builds a new scope per access.
+        String key = owner + ":" + name;
         if (!resolving.add(key)) {
             throw new Templater.TemplateVarException("variable '" + name + "' refers to itself");
         }
@@ -118,36 +121,95 @@ public final class Scope implements Vars {
     public Set<String> names() {
         Set<String> names = new LinkedHashSet<>();
         for (Layer l : layers) {
-            names.addAll(l.values().keySet());
+            synchronized (l.values()) {
+                names.addAll(l.values().keySet());
+            }
         }
         names.addAll(magic.keySet());
+        // hostvars inside hostvars would print the whole inventory recursively.
+        names.remove("hostvars");
+        names.remove("groups");
         return names;
     }
 
-    /** This scope as a read-only map, for {@code hostvars[name]}; values resolve on access. */
+    /**
+     * This scope as a read-only map, for {@code hostvars[name]}. Values resolve on access only; the
+     * size and keys never resolve anything, because template engines ask for them when wrapping maps.
+     */
     public Map<String, Object> asMap() {
-        return new AbstractMap<>() {
-            @Override
-            public Object get(Object key) {
-                Object v = Scope.this.get(String.valueOf(key));
-                return v == UNDEFINED ? null : v;
-            }
+        return new LazyMap(new ArrayList<>(names()), this::lookupOrNull);
+    }
 
-            @Override
-            public boolean containsKey(Object key) {
-                return Scope.this.get(String.valueOf(key)) != UNDEFINED;
-            }
+    private Object lookupOrNull(String name) {
+        Object v = get(name);
+        return v == UNDEFINED ? null : v;
+    }
 
-            @Override
-            public Set<Entry<String, Object>> entrySet() {
-                Set<Entry<String, Object>> out = new LinkedHashSet<>();
-                for (String n : new ArrayList<>(names())) {
-                    if (!"hostvars".equals(n) && !"groups".equals(n)) {
-                        out.add(new SimpleImmutableEntry<>(n, get(n)));
-                    }
+    /** A map over known keys whose values are computed when read. */
+    public static final class LazyMap extends AbstractMap<String, Object> {
+        private final List<String> keys;
+        private final java.util.function.Function<String, Object> values;
+
+        public LazyMap(List<String> keys, java.util.function.Function<String, Object> values) {
+            this.keys = keys;
+            this.values = values;
+        }
+
+        @Override
+        public Object get(Object key) {
+            return keys.contains(String.valueOf(key)) ? values.apply(String.valueOf(key)) : null;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return keys.contains(String.valueOf(key));
+        }
+
+        @Override
+        public int size() {
+            return keys.size();
+        }
+
+        @Override
+        public Set<String> keySet() {
+            return new LinkedHashSet<>(keys);
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public java.util.Iterator<Entry<String, Object>> iterator() {
+                    java.util.Iterator<String> it = keys.iterator();
+                    return new java.util.Iterator<>() {
+                        @Override
+                        public boolean hasNext() {
+                            return it.hasNext();
+                        }
+
+                        @Override
+                        public Entry<String, Object> next() {
+                            String k = it.next();
+                            return new SimpleImmutableEntry<>(k, values.apply(k));
+                        }
+                    };
                 }
-                return out;
-            }
-        };
+
+                @Override
+                public int size() {
+                    return keys.size();
+                }
+            };
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o == this;
+        }
     }
 }

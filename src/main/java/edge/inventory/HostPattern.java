@@ -112,13 +112,15 @@ public record HostPattern(String text, List<Term> terms) {
             return List.of();
         }
         Set<String> out = new LinkedHashSet<>();
+        // Ansible matches ~regex with re.match (anchored at the start only) and globs in full.
+        boolean regex = expr.startsWith("~");
         for (String g : inventory.groups().keySet()) {
-            if (p.matcher(g).matches()) {
+            if (regex ? p.matcher(g).lookingAt() : p.matcher(g).matches()) {
                 out.addAll(inventory.hostsOf(g));
             }
         }
         for (String h : inventory.hosts().keySet()) {
-            if (p.matcher(h).matches()) {
+            if (regex ? p.matcher(h).lookingAt() : p.matcher(h).matches()) {
                 out.add(h);
             }
         }

@@ -47,9 +47,11 @@ public final class Templater {
                 .withLstripBlocks(true)
                 .build();
         Jinjava j = new Jinjava(config);
-        j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "lookup", Lookups.class, "lookup",
+        // The lenient engine only checks syntax: its lookup reads nothing (no env, no files).
+        String lookupMethod = failOnUndefined ? "lookup" : "noLookup";
+        j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "lookup", Lookups.class, lookupMethod,
                 String.class, Object[].class));
-        j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "query", Lookups.class, "lookup",
+        j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "query", Lookups.class, lookupMethod,
                 String.class, Object[].class));
         j.getGlobalContext().registerFilter(new NamedFilter("mandatory", (var, args) -> {
             if (var == null) {
@@ -71,7 +73,43 @@ public final class Templater {
                 throw new Lookups.LookupFailure("from_json: not valid JSON: " + e.getMessage());
             }
         }));
+        j.getGlobalContext().registerFilter(new ExtractFilter());
         return j;
+    }
+
+    /** Ansible's {@code extract}: {@code 'k8snode1' | extract(hostvars, 'ansible_host')}, mostly used with map(). */
+    private static final class ExtractFilter implements Filter {
+        @Override
+        public String getName() {
+            return "extract";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            throw new Lookups.LookupFailure("extract needs a container: extract(hostvars) or extract(hostvars, 'key')");
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            if (args.length == 0) {
+                return filter(var, interpreter);
+            }
+            Object value = index(args[0], var);
+            for (int i = 1; i < args.length; i++) {
+                value = index(value, args[i]);
+            }
+            return value;
+        }
+
+        private static Object index(Object container, Object key) {
+            if (container instanceof Map<?, ?> m) {
+                return m.get(String.valueOf(key));
+            }
+            if (container instanceof List<?> l && key instanceof Number n) {
+                return n.intValue() < l.size() ? l.get(n.intValue()) : null;
+            }
+            return null;
+        }
     }
 
     /** A filter written as a lambda; the name is the one users write after {@code |}. */
