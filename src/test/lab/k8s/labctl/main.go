@@ -77,13 +77,14 @@ func main() {
 	dir := fs.String("dir", "", "state directory (certificates, data, logs, status.json)")
 	bin := fs.String("bin", "", "directory holding etcd, kube-apiserver and metallb-controller")
 	listen := fs.String("listen", "127.0.0.40:0", "loopback host:port where the API server is published (port 0 = free port)")
-	ns := fs.String("netns", "", "network namespace name (default edgek8s-<pid>)")
+	ns := fs.String("netns", "", "network namespace name (default edgek8s-<pid>-<random>)")
 	withMetalLB := fs.Bool("metallb", true, "run MetalLB's controller once Deployment metallb-system/controller exists")
 	nodes := fs.String("nodes", "k8smaster1=192.168.4.11,k8snode1=192.168.4.12,k8snode2=192.168.4.13",
 		"Node objects to register (name=InternalIP,...; empty for none)")
 	podIP := fs.String("pod-ip", "10.244.0.10", "address of the MetalLB controller 'pod' inside the lab namespace")
 	advIP := fs.String("advertise-ip", "10.244.0.1", "API server advertise address inside the lab namespace")
 	timeout := fs.Duration("timeout", 180*time.Second, "how long to wait for the API server to be ready")
+	withParent := fs.Bool("exit-with-parent", false, "stop the lab when the process that started it exits (tests)")
 	fs.Parse(args)
 	if *dir == "" {
 		log.Fatal("--dir is required")
@@ -95,7 +96,7 @@ func main() {
 			log.Fatal("--bin is required")
 		}
 		b, _ := filepath.Abs(*bin)
-		os.Exit(up(abs, b, *listen, *ns, *withMetalLB, *nodes, *podIP, *advIP, *timeout))
+		os.Exit(up(abs, b, *listen, *ns, *withMetalLB, *nodes, *podIP, *advIP, *timeout, *withParent))
 	case "down":
 		down(abs)
 	case "status":
@@ -125,7 +126,7 @@ func down(dir string) {
 	}
 }
 
-func up(dir, bin, listen, ns string, withMetalLB bool, nodes, podIP, advIP string, timeout time.Duration) int {
+func up(dir, bin, listen, ns string, withMetalLB bool, nodes, podIP, advIP string, timeout time.Duration, withParent bool) int {
 	t0 := time.Now()
 	if err := os.MkdirAll(filepath.Join(dir, "pids"), 0o755); err != nil {
 		log.Print(err)
@@ -143,7 +144,7 @@ func up(dir, bin, listen, ns string, withMetalLB bool, nodes, podIP, advIP strin
 		os.RemoveAll(filepath.Join(dir, d))
 	}
 	if ns == "" {
-		ns = fmt.Sprintf("edgek8s-%d", os.Getpid())
+		ns = fmt.Sprintf("edgek8s-%d-%04x", os.Getpid(), time.Now().UnixNano()&0xffff)
 	}
 	self, _ := os.Executable()
 	os.WriteFile(filepath.Join(dir, "pids", "supervisor.pid"), []byte(fmt.Sprintf("%d\n%s\n", os.Getpid(), self)), 0o644)
@@ -158,6 +159,20 @@ func up(dir, bin, listen, ns string, withMetalLB bool, nodes, podIP, advIP strin
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-sigs; log.Print("signal: stopping"); cancel() }()
+	if withParent {
+		// A test JVM that dies (even by SIGKILL) must not leave a lab running.
+		ppid := os.Getppid()
+		go func() {
+			for ctx.Err() == nil {
+				if os.Getppid() != ppid {
+					log.Print("parent process exited: stopping")
+					cancel()
+					return
+				}
+				time.Sleep(500 * time.Millisecond)
+			}
+		}()
+	}
 
 	err := l.start(ctx, listen, nodes, timeout)
 	if err == nil {

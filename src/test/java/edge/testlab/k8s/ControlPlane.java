@@ -98,7 +98,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>(List.of(bin.resolve("edge-k8s-lab").toString(), "up",
                 "--dir", dir.toString(), "--bin", bin.toString(),
-                "--listen", o.listenHost + ":0", "--metallb=" + o.metallb));
+                "--listen", o.listenHost + ":0", "--metallb=" + o.metallb, "--exit-with-parent"));
         if (o.nodes != null) {
             cmd.add("--nodes=" + o.nodes);
         }
