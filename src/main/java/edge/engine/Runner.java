@@ -36,6 +36,7 @@ public final class Runner {
     private final Map<String, HostState> hosts = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, HostStats> stats = new LinkedHashMap<>();
     private final TagFilter tags;
+    private final Transactions transactions = new Transactions();
 
     public Runner(Inventory inventory, Playbook playbook, ModuleRegistry modules, RunOptions options,
                   RunListener listener, Redactor redactor, RunResources resources) {
@@ -46,7 +47,7 @@ public final class Runner {
         this.redactor = redactor;
         this.templater = new Templater(playbook.dir());
         this.tags = new TagFilter(options.tags(), options.skipTags());
-        this.executor = new TaskExecutor(modules, options, listener, redactor, resources, templater, playbook.dir());
+        this.executor = new TaskExecutor(modules, options, listener, redactor, resources, templater, playbook.dir(), transactions);
     }
 
     public RunOutcome run() throws InterruptedException {
@@ -100,6 +101,7 @@ public final class Runner {
             }
             runTask(pc, task, false, activeHosts(playHosts), pool);
         }
+        commitTransactions(play, activeHosts(playHosts), pool);
         for (Task handler : play.handlers()) {
             List<String> notifiedHosts = new ArrayList<>();
             for (String h : activeHosts(playHosts)) {
@@ -110,6 +112,61 @@ public final class Runner {
             }
             if (!notifiedHosts.isEmpty()) {
                 runTask(pc, handler, true, notifiedHosts, pool);
+            }
+        }
+    }
+
+    /** Applies what the play's tasks staged (see {@link Transaction}), one result line per host and system. */
+    private void commitTransactions(Play play, List<String> active, ExecutorService pool) throws InterruptedException {
+        Map<String, List<Transaction>> pending = new LinkedHashMap<>();
+        for (String h : active) {
+            List<Transaction> p = transactions.pending(h);
+            if (!p.isEmpty()) {
+                pending.put(h, p);
+            }
+        }
+        if (pending.isEmpty()) {
+            return;
+        }
+        Set<String> descriptions = new java.util.LinkedHashSet<>();
+        pending.values().forEach(l -> l.forEach(t -> descriptions.add(t.description())));
+        Task commit = Task.synthetic("commit: " + String.join(", ", descriptions), "commit", play.at());
+        listener.taskStart(commit, false);
+        List<Future<?>> futures = new ArrayList<>();
+        for (Map.Entry<String, List<Transaction>> e : pending.entrySet()) {
+            futures.add(pool.submit(() -> {
+                long start = System.nanoTime();
+                Map<String, Object> data = new LinkedHashMap<>();
+                TaskResult r = null;
+                for (Transaction t : e.getValue()) {
+                    try {
+                        data.putAll(t.commit());
+                    } catch (UnreachableException ex) {
+                        r = new TaskResult(Status.UNREACHABLE, false, false, ex.getMessage(), ex.data(), List.of(), "",
+                                java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
+                        break;
+                    } catch (ModuleException ex) {
+                        r = new TaskResult(Status.FAILED, false, false, t.description() + ": " + ex.getMessage(), ex.data(),
+                                List.of(), "", java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
+                        break;
+                    } catch (RuntimeException ex) {
+                        r = new TaskResult(Status.FAILED, false, false, "internal error while committing " + t.description() + ": " + ex,
+                                Map.of(), List.of(), "", java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
+                        break;
+                    }
+                }
+                if (r == null) {
+                    r = new TaskResult(Status.CHANGED, true, false, null, data, List.of(), "",
+                            java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
+                }
+                record(hosts.get(e.getKey()), commit, r, List.of(e.getKey()));
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException ex) {
+                throw new IllegalStateException("internal error while committing", ex.getCause());
             }
         }
     }

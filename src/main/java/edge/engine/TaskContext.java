@@ -34,6 +34,12 @@ public interface TaskContext {
     /** The directory of the playbook being run: relative paths in arguments are relative to it. */
     Path playbookDir();
 
+    /**
+     * This host's transaction named {@code key} (created by {@code factory} on first use), committed by the
+     * engine at the end of the play. See {@link Transaction}.
+     */
+    <T extends Transaction> T transaction(String key, java.util.function.Supplier<T> factory);
+
     /** A line shown with {@code -v} (and always in the log file). Redacted before it is shown. */
     void log(String message);
 

@@ -40,9 +40,10 @@ final class TaskExecutor {
     private final RunResources resources;
     private final Templater templater;
     private final Path playbookDir;
+    private final Transactions transactions;
 
     TaskExecutor(ModuleRegistry modules, RunOptions options, RunListener listener, Redactor redactor,
-                 RunResources resources, Templater templater, Path playbookDir) {
+                 RunResources resources, Templater templater, Path playbookDir, Transactions transactions) {
         this.modules = modules;
         this.options = options;
         this.listener = listener;
@@ -50,6 +51,7 @@ final class TaskExecutor {
         this.resources = resources;
         this.templater = templater;
         this.playbookDir = playbookDir;
+        this.transactions = transactions;
     }
 
     TaskResult execute(HostState host, Task task, ScopeFactory scopes, Map<String, Future<TaskResult>> sharedClaims) {
@@ -466,6 +468,11 @@ final class TaskExecutor {
         @Override
         public Path playbookDir() {
             return playbookDir;
+        }
+
+        @Override
+        public <T extends Transaction> T transaction(String key, java.util.function.Supplier<T> factory) {
+            return transactions.of(host, key, factory);
         }
 
         @Override

@@ -36,6 +36,12 @@ public record Task(
         String pointer,
         SourceMap sources) {
 
+    /** A task the engine itself runs (committing staged changes), shown like any other. */
+    public static Task synthetic(String name, String module, Location at) {
+        return new Task(name, module, Map.of(), null, null, "item", null, null, List.of(), List.of(), List.of(), null, null, 0,
+                false, false, null, null, null, Map.of(), false, null, at, "", new SourceMap(at.file()));
+    }
+
     /** What the output shows: the name, else the module (as Ansible does). */
     public String displayName() {
         return name != null && !name.isBlank() ? name : module;
