@@ -4,6 +4,8 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -31,13 +33,27 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }
  * }</pre>
  */
-public final class ControlPlaneExtension implements ParameterResolver {
+public final class ControlPlaneExtension implements ParameterResolver, BeforeAllCallback, BeforeEachCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(ControlPlaneExtension.class);
 
     /** Marks a parameter that wants a control plane of its own. */
     @Target(ElementType.PARAMETER)
     @Retention(RetentionPolicy.RUNTIME)
     public @interface Fresh {}
+
+    /**
+     * Skips (or under CI=true fails) before any parameter is resolved: an abort thrown while
+     * resolving a parameter would be reported as an error, not as a skipped test.
+     */
+    @Override
+    public void beforeAll(ExtensionContext ec) {
+        LabBinaries.require();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext ec) {
+        LabBinaries.require();
+    }
 
     @Override
     public boolean supportsParameter(ParameterContext pc, ExtensionContext ec) {
@@ -46,7 +62,6 @@ public final class ControlPlaneExtension implements ParameterResolver {
 
     @Override
     public Object resolveParameter(ParameterContext pc, ExtensionContext ec) {
-        LabBinaries.require();
         if (pc.isAnnotated(Fresh.class)) {
             ControlPlane cp = ControlPlane.start();
             // AutoCloseable values are closed when their store's context ends.
