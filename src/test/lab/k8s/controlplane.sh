@@ -41,6 +41,7 @@ up)
   [ "$(id -u)" = 0 ] || { echo "controlplane.sh: needs root (network namespace)" >&2; exit 1; }
   BIN="$("$HERE/build.sh" | sed -n 's/^bin: //p')"
   mkdir -p "$DIR"
+  rm -f "$DIR/status.json"   # a stale one from a killed supervisor would read "ready"
   t0=$(date +%s%N)
   setsid "$BIN/edge-k8s-lab" up --dir "$DIR" --bin "$BIN" --listen "$LISTEN" --metallb="$METALLB" \
     > "$DIR/supervisor.log" 2>&1 < /dev/null &

@@ -91,6 +91,14 @@ func (k *kube) apply(ctx context.Context, path, manager string, obj any) error {
 	return k.do(ctx, http.MethodPatch, path+"?"+q.Encode(), "application/apply-patch+yaml", obj, nil)
 }
 
+func (k *kube) delete(ctx context.Context, path string) error {
+	err := k.do(ctx, http.MethodDelete, path, "", nil, nil)
+	if isNotFound(err) {
+		return nil
+	}
+	return err
+}
+
 func (k *kube) post(ctx context.Context, path string, obj, out any) error {
 	return k.do(ctx, http.MethodPost, path, "application/json", obj, out)
 }

@@ -37,6 +37,7 @@ type metallbKubelet struct {
 	lastSync string // what endpoints/status were last written for
 	syncTick int
 	tokenAt  time.Time
+	objects  map[string]bool // EndpointSlice/Endpoints paths written for the pod
 	done     chan struct{}
 	cancel   context.CancelFunc
 }
@@ -45,7 +46,7 @@ const fieldManager = "edge-k8s-lab"
 
 func newMetallbKubelet(l *lab) *metallbKubelet {
 	m := &metallbKubelet{l: l, ns: "metallb-system", name: "controller", root: filepath.Join(l.dir, "metallb", "root"),
-		done: make(chan struct{})}
+		done: make(chan struct{}), objects: map[string]bool{}}
 	l.st.MetalLB = &metallbStatus{Phase: "waiting", PodIP: l.podIP, Message: "waiting for Deployment metallb-system/controller"}
 	l.writeStatus()
 	return m
@@ -171,6 +172,14 @@ func (m *metallbKubelet) tick(ctx context.Context) error {
 		if m.proc != nil {
 			m.kill()
 		}
+		// The pod is gone: so are its endpoints (the webhook then has "no endpoints").
+		for path := range m.objects {
+			if err := k.delete(ctx, path); err != nil {
+				return err
+			}
+			delete(m.objects, path)
+		}
+		m.lastSync = ""
 		m.setPhase("waiting", "waiting for Deployment metallb-system/controller")
 		return nil
 	}
@@ -429,9 +438,11 @@ func (m *metallbKubelet) syncEndpoints(ctx context.Context, c *container, ready 
 				"nodeName":   firstNode(m.l.st.Nodes)}},
 			"ports": slicePorts,
 		}
-		if err := m.l.k.apply(ctx, "/apis/discovery.k8s.io/v1/namespaces/"+m.ns+"/endpointslices/"+name+"-edge-lab", fieldManager, slice); err != nil {
+		slicePath := "/apis/discovery.k8s.io/v1/namespaces/" + m.ns + "/endpointslices/" + name + "-edge-lab"
+		if err := m.l.k.apply(ctx, slicePath, fieldManager, slice); err != nil {
 			return fmt.Errorf("endpointslice for %s: %w", name, err)
 		}
+		m.objects[slicePath] = true
 		addrKey := "addresses"
 		if !ready {
 			addrKey = "notReadyAddresses"
@@ -439,9 +450,11 @@ func (m *metallbKubelet) syncEndpoints(ctx context.Context, c *container, ready 
 		ep := map[string]any{"apiVersion": "v1", "kind": "Endpoints",
 			"metadata": map[string]any{"name": name, "namespace": m.ns},
 			"subsets":  []any{map[string]any{addrKey: []any{map[string]any{"ip": m.l.podIP}}, "ports": epPorts}}}
-		if err := m.l.k.apply(ctx, "/api/v1/namespaces/"+m.ns+"/endpoints/"+name, fieldManager, ep); err != nil {
+		epPath := "/api/v1/namespaces/" + m.ns + "/endpoints/" + name
+		if err := m.l.k.apply(ctx, epPath, fieldManager, ep); err != nil {
 			return fmt.Errorf("endpoints for %s: %w", name, err)
 		}
+		m.objects[epPath] = true
 	}
 	return nil
 }
