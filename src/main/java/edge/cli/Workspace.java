@@ -35,7 +35,11 @@ record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> ext
         Playbook playbook = loader.loadCollecting(playbookFile);
         problems.addAll(loader.problems());
         if (inventory != null && playbook != null) {
-            problems.addAll(Preflight.check(inventory, playbook, common.limit));
+            if (problems.isEmpty()) {
+                problems.addAll(Preflight.check(inventory, playbook, common.limit, modules, extra));
+            } else {
+                problems.addAll(Preflight.check(inventory, playbook, common.limit));
+            }
         }
         if (!problems.isEmpty()) {
             throw new InputException(problems);

@@ -37,6 +37,14 @@ public interface Module {
     }
 
     /**
+     * Checks beyond the JSON schema, before anything runs: cross-field rules, values the schema cannot
+     * express, consistency with other tasks of the playbook. Must not contact anything.
+     */
+    default List<edge.core.Problem> validate(ValidationContext ctx) {
+        return List.of();
+    }
+
+    /**
      * Reads the current state and computes what to change. Must not change anything: {@code --check}
      * stops after this call.
      */

@@ -17,6 +17,29 @@ public final class Preflight {
     private Preflight() {
     }
 
+    /** Host patterns, then every module's own {@link Module#validate} for each task. */
+    public static List<Problem> check(Inventory inventory, Playbook playbook, String limit, ModuleRegistry modules,
+                                      java.util.Map<String, Object> extraVars) {
+        List<Problem> problems = new java.util.ArrayList<>(check(inventory, playbook, limit));
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        RunOptions options = new RunOptions(false, false, 0, 1, limit, List.of(), List.of(), extraVars, false);
+        Runner scopes = new Runner(inventory, playbook, modules, options, new RunListener() { }, new edge.core.Redactor(),
+                new RunResources());
+        for (Play play : playbook.plays()) {
+            List<String> hosts = HostPattern.parse(play.hosts()).resolve(inventory);
+            List<edge.playbook.Task> all = new java.util.ArrayList<>(play.tasks());
+            all.addAll(play.handlers());
+            for (edge.playbook.Task task : all) {
+                Module module = modules.find(task.module()).orElseThrow();
+                problems.addAll(module.validate(new ValidationContext(task, play, playbook, inventory, hosts, scopes,
+                        scopes.templater())));
+            }
+        }
+        return problems;
+    }
+
     public static List<Problem> check(Inventory inventory, Playbook playbook, String limit) {
         Problems problems = new Problems();
         for (Play play : playbook.plays()) {

@@ -273,6 +273,20 @@ public final class Runner {
         return new Scope(state.name, layers, magic, templater, redactor);
     }
 
+    /**
+     * The scope of {@code host} in {@code play} as known before the run: inventory, play vars and extra
+     * vars, no facts. Used by validation ({@link ValidationContext}).
+     */
+    Scope staticScope(Play play, String host) {
+        List<String> playHosts = HostPattern.parse(play.hosts()).resolve(inventory);
+        HostState state = new HostState(host, inventory.varsOf(host));
+        return scope(new PlayContext(play, playHosts), state, Map.of());
+    }
+
+    Templater templater() {
+        return templater;
+    }
+
     /** {@code hostvars[name]}: that host's variables in this play, resolved lazily when a template reads them. */
     private Map<String, Object> hostVars(PlayContext pc, String name) {
         HostState state = hosts.computeIfAbsent(name, n -> new HostState(n, inventory.varsOf(n)));

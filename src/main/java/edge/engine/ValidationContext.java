@@ -1,0 +1,101 @@
+package edge.engine;
+
+import edge.core.Location;
+import edge.core.Problem;
+import edge.inventory.Inventory;
+import edge.playbook.Play;
+import edge.playbook.Playbook;
+import edge.playbook.Task;
+import edge.template.TemplateException;
+import edge.template.Templater;
+import edge.yaml.SourceMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a module sees when it checks a task before anything runs (see {@link Module#validate}): the task,
+ * its play and the whole playbook, the play's hosts, and a renderer that evaluates templates with what is
+ * known before the run (inventory, play vars, extra vars), so that values such as a pool CIDR or a peer
+ * address can be checked at validate time. Values that depend on facts are simply not checked here.
+ */
+public final class ValidationContext {
+    private final Task task;
+    private final Play play;
+    private final Playbook playbook;
+    private final Inventory inventory;
+    private final List<String> hosts;
+    private final Runner scopes;
+    private final Templater templater;
+
+    ValidationContext(Task task, Play play, Playbook playbook, Inventory inventory, List<String> hosts, Runner scopes,
+                      Templater templater) {
+        this.task = task;
+        this.play = play;
+        this.playbook = playbook;
+        this.inventory = inventory;
+        this.hosts = hosts;
+        this.scopes = scopes;
+        this.templater = templater;
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    public Play play() {
+        return play;
+    }
+
+    public Playbook playbook() {
+        return playbook;
+    }
+
+    public Inventory inventory() {
+        return inventory;
+    }
+
+    /** The hosts the play targets (before --limit). */
+    public List<String> hosts() {
+        return hosts;
+    }
+
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> rawArgs() {
+        return task.args() instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    /** Where an argument (a path of keys and list indexes below the module key) is written. */
+    public Location at(Object... argPath) {
+        String pointer = SourceMap.child(task.pointer(), task.module());
+        for (Object p : argPath) {
+            pointer = p instanceof Integer i ? SourceMap.child(pointer, i) : SourceMap.child(pointer, String.valueOf(p));
+        }
+        return task.sources().locateValue(pointer);
+    }
+
+    public Problem problem(String message, Object... argPath) {
+        String key = argPath.length == 0 ? task.module() : String.valueOf(argPath[argPath.length - 1]);
+        return Problem.at(at(argPath), key, message);
+    }
+
+    /** The value rendered for {@code host} with what is known before the run, or empty if it needs more. */
+    public Optional<Object> render(Object raw, String host) {
+        try {
+            return Optional.ofNullable(templater.render(raw, scopes.staticScope(play, host)));
+        } catch (TemplateException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A host variable as known before the run (inventory, play vars, extra vars), or empty. */
+    public Optional<Object> var(String host, String name) {
+        Object v;
+        try {
+            v = scopes.staticScope(play, host).get(name);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        return v == edge.template.Vars.UNDEFINED ? Optional.empty() : Optional.ofNullable(v);
+    }
+}
