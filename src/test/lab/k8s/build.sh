@@ -67,7 +67,7 @@ mkdir -p "$BIN"
 exec 9>"$CACHE/$KEY/.lock"
 flock 9   # one build per cache entry at a time
 
-export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--mod=readonly}"
+export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--mod=readonly -buildvcs=false}"
 TIME=()
 if [ -x /usr/bin/time ] && [ -n "${EDGE_LAB_BUILD_TIMING:-}" ]; then TIME=(/usr/bin/time -v); fi
 

@@ -39,7 +39,7 @@ public final class Manifests {
 
     public Manifests(ApiClient api) {
         this.api = api;
-        this.gson = api.getJSON().getGson();
+        this.gson = io.kubernetes.client.openapi.JSON.getGson();
     }
 
     /** The documents of a multi-document YAML file (empty documents dropped). */
