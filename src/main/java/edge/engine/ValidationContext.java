@@ -88,6 +88,27 @@ public final class ValidationContext {
         }
     }
 
+    /**
+     * Evaluates a bare expression for {@code host} with what is known before the run, plus {@code extra}
+     * bindings (a loop item). Throws when it cannot (undefined variable, syntax).
+     */
+    public Object evaluate(String expression, String host, Map<String, Object> extra) throws TemplateException {
+        try {
+            return templater.evaluate(expression, scopes.staticScope(play, host).with(extra));
+        } catch (Templater.TemplateVarException e) {
+            throw new TemplateException(e.getMessage());
+        }
+    }
+
+    /** Renders {@code raw} for {@code host} with {@code extra} bindings; throws when it cannot. */
+    public Object renderOrThrow(Object raw, String host, Map<String, Object> extra) throws TemplateException {
+        try {
+            return templater.render(raw, scopes.staticScope(play, host).with(extra));
+        } catch (Templater.TemplateVarException e) {
+            throw new TemplateException(e.getMessage());
+        }
+    }
+
     /** A host variable as known before the run (inventory, play vars, extra vars), or empty. */
     public Optional<Object> var(String host, String name) {
         Object v;

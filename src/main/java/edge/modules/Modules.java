@@ -5,6 +5,7 @@ import edge.modules.builtin.AssertModule;
 import edge.modules.builtin.DebugModule;
 import edge.modules.builtin.FailModule;
 import edge.modules.builtin.LocalFileModule;
+import edge.modules.builtin.PreflightModule;
 import edge.modules.builtin.SetFactModule;
 import edge.modules.builtin.WaitForModule;
 
@@ -20,7 +21,8 @@ public final class Modules {
                 .register(new SetFactModule())
                 .register(new FailModule())
                 .register(new WaitForModule())
-                .register(new LocalFileModule());
+                .register(new LocalFileModule())
+                .register(new PreflightModule());
         return r;
     }
 }

@@ -74,6 +74,7 @@ public final class Templater {
             }
         }));
         j.getGlobalContext().registerFilter(new ExtractFilter());
+        IpFilters.all().forEach(j.getGlobalContext()::registerFilter);
         return j;
     }
 
