@@ -49,6 +49,12 @@ case "${1:-}" in
   *) echo "usage: $0 [--print-bin|--check]" >&2; exit 2 ;;
 esac
 
+if up_to_date; then
+  echo "build.sh: up to date" >&2
+  echo "bin: $BIN"
+  exit 0
+fi
+
 if ! command -v go >/dev/null 2>&1; then
   if [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:$PATH"; else
     echo "build.sh: Go is not installed (needs go >= 1.22 on PATH or in /usr/local/go)" >&2; exit 1; fi
