@@ -23,6 +23,12 @@ public final class Modules {
                 .register(new WaitForModule())
                 .register(new LocalFileModule())
                 .register(new PreflightModule());
+        r.register(new edge.modules.pfsense.PfSensePackageModule());
+        r.register(new edge.modules.pfsense.FrrGlobalModule());
+        r.register(new edge.modules.pfsense.FrrBgpModule());
+        r.register(new edge.modules.pfsense.FrrBgpAdvancedModule());
+        r.register(new edge.modules.pfsense.FrrBgpNeighborsModule());
+        r.register(new edge.modules.pfsense.BgpVerifyModule());
         return r;
     }
 }

@@ -1,0 +1,54 @@
+package edge.modules.pfsense;
+
+import edge.engine.ModuleException;
+import edge.engine.TaskContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code pfsense_frr_global}: Services &gt; FRR Global/Zebra ({@code installedpackages/frr/config/0}):
+ * the FRR master switch ({@code enable}), the default router ID ({@code routerid}) and the master
+ * password ({@code password}, a secret: masked in every diff and output). Arguments left out are not
+ * managed.
+ */
+public final class FrrGlobalModule extends FrrConfigModule {
+    static final String SECTION = "frr";
+
+    @Override
+    public String name() {
+        return "pfsense_frr_global";
+    }
+
+    @Override
+    public String schema() {
+        return "modules/pfsense_frr_global.json";
+    }
+
+    @Override
+    FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {
+        Map<String, Object> a = ctx.args();
+        List<FrrField> want = new ArrayList<>();
+        Boolean enable = Args.bool(a, "enable");
+        want.add(FrrField.checkbox("enable", enable == null || enable));
+        String routerId = Args.routerId(a, "router_id");
+        if (routerId != null) {
+            want.add(FrrField.text("routerid", routerId));
+        }
+        String password = Args.string(a, "master_password");
+        if (password != null) {
+            if (password.contains("'")) {
+                // pfSense's own validation (frr_global_validate_input): it would break frr.conf
+                throw new ModuleException("master_password: must not contain a single quote (pfSense's FRR package refuses it)");
+            }
+            ctx.redactor().register(password);
+            want.add(FrrField.secret("password", password));
+        }
+        return FrrDiff.section(SECTION, current.section(SECTION), want);
+    }
+
+    @Override
+    Map<String, Object> result(TaskContext ctx, FrrSnapshot after) {
+        return Map.of("frr", fields(after.section(SECTION), List.of("enable", "routerid")));
+    }
+}

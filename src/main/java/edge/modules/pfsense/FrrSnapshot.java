@@ -1,0 +1,158 @@
+package edge.modules.pfsense;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What edge read from one firewall (see {@code read.php}): the FRR package's config.xml sections as
+ * pfSense's parser returns them (strings, nested arrays for rowhelpers; CDATA and entities already
+ * decoded), the config revision, raw-config overrides and package states. Immutable; {@link #with}
+ * gives the view with staged edits applied.
+ */
+public final class FrrSnapshot {
+    /** The single-{@code <config>} sections edge manages, in the order pfSense's menu shows them. */
+    public static final List<String> SECTIONS = List.of("frr", "frrbgp", "frrbgpadvanced");
+    /** The list section of BGP neighbors. */
+    public static final String NEIGHBORS = "frrbgpneighbors";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A package's state: in pkg's database, and registered in config.xml (menus, services). */
+    public record PackageState(boolean installed, boolean registered, String version, String pkgError) {
+    }
+
+    private final Map<String, Map<String, Object>> sections;
+    private final List<Map<String, Object>> neighbors;
+    private final Map<String, Object> revision;
+    private final List<String> rawOverrides;
+    private final Map<String, PackageState> packages;
+    private final boolean frrPackageFiles;
+    private final String productVersion;
+    private final String configVersion;
+
+    FrrSnapshot(Map<String, Map<String, Object>> sections, List<Map<String, Object>> neighbors, Map<String, Object> revision,
+                List<String> rawOverrides, Map<String, PackageState> packages, boolean frrPackageFiles,
+                String productVersion, String configVersion) {
+        Map<String, Map<String, Object>> s = new LinkedHashMap<>();
+        for (String name : SECTIONS) {
+            s.put(name, Collections.unmodifiableMap(new LinkedHashMap<>(sections.getOrDefault(name, Map.of()))));
+        }
+        this.sections = Collections.unmodifiableMap(s);
+        List<Map<String, Object>> n = new ArrayList<>();
+        for (Map<String, Object> m : neighbors) {
+            n.add(Collections.unmodifiableMap(new LinkedHashMap<>(m)));
+        }
+        this.neighbors = Collections.unmodifiableList(n);
+        this.revision = revision == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(revision));
+        this.rawOverrides = List.copyOf(rawOverrides);
+        this.packages = Map.copyOf(packages);
+        this.frrPackageFiles = frrPackageFiles;
+        this.productVersion = productVersion == null ? "" : productVersion;
+        this.configVersion = configVersion == null ? "" : configVersion;
+    }
+
+    /** An empty firewall (tests). */
+    public static FrrSnapshot empty() {
+        return new FrrSnapshot(Map.of(), List.of(), Map.of(), List.of(), Map.of(), false, "", "");
+    }
+
+    /** A snapshot with these sections and neighbors (tests and tools). */
+    public static FrrSnapshot of(Map<String, Map<String, Object>> sections, List<Map<String, Object>> neighbors) {
+        return new FrrSnapshot(sections, neighbors, Map.of(), List.of(), Map.of(), true, "", "");
+    }
+
+    /** Parses the result of {@code read.php}. */
+    @SuppressWarnings("unchecked")
+    public static FrrSnapshot fromJson(JsonNode n) {
+        Map<String, Map<String, Object>> sections = new LinkedHashMap<>();
+        for (String name : SECTIONS) {
+            JsonNode s = n.path("sections").path(name);
+            sections.put(name, s.isObject() ? JSON.convertValue(s, LinkedHashMap.class) : new LinkedHashMap<>());
+        }
+        List<Map<String, Object>> neighbors = new ArrayList<>();
+        for (JsonNode e : n.path("neighbors")) {
+            if (e.isObject()) {
+                neighbors.add(JSON.convertValue(e, LinkedHashMap.class));
+            }
+        }
+        Map<String, Object> revision = n.path("revision").isObject()
+                ? JSON.convertValue(n.path("revision"), LinkedHashMap.class) : Map.of();
+        List<String> raw = new ArrayList<>();
+        n.path("raw_overrides").forEach(x -> raw.add(x.asText()));
+        Map<String, PackageState> packages = new LinkedHashMap<>();
+        n.path("packages").fields().forEachRemaining(e -> packages.put(e.getKey(), new PackageState(
+                e.getValue().path("installed").asBoolean(false), e.getValue().path("registered").asBoolean(false),
+                e.getValue().path("version").asText(""), e.getValue().path("pkg_error").asText(""))));
+        return new FrrSnapshot(sections, neighbors, revision, raw, packages, n.path("frr_inc").asBoolean(false),
+                n.path("product_version").asText(""), n.path("config_version").asText(""));
+    }
+
+    public Map<String, Object> section(String name) {
+        Map<String, Object> s = sections.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("not a section edge manages: " + name);
+        }
+        return s;
+    }
+
+    public List<Map<String, Object>> neighbors() {
+        return neighbors;
+    }
+
+    public Map<String, Object> revision() {
+        return revision;
+    }
+
+    /** The revision's time, for messages and results ("" when config.xml has none). */
+    public String revisionTime() {
+        Object t = revision.get("time");
+        return t == null ? "" : String.valueOf(t);
+    }
+
+    /** Which of frrglobalraw's {@code frr} / {@code bgpd} overrides are set. */
+    public List<String> rawOverrides() {
+        return rawOverrides;
+    }
+
+    public Map<String, PackageState> packages() {
+        return packages;
+    }
+
+    /** Whether the FRR package's PHP ({@code /usr/local/pkg/frr.inc}) is on the firewall. */
+    public boolean frrPackageFiles() {
+        return frrPackageFiles;
+    }
+
+    public String productVersion() {
+        return productVersion;
+    }
+
+    public String configVersion() {
+        return configVersion;
+    }
+
+    /** This snapshot with {@code edits} applied in order (what config.xml will hold once they are committed). */
+    public FrrSnapshot with(List<FrrEdit> edits) {
+        if (edits.isEmpty()) {
+            return this;
+        }
+        Map<String, Map<String, Object>> s = new LinkedHashMap<>();
+        sections.forEach((k, v) -> s.put(k, new LinkedHashMap<>(v)));
+        List<Map<String, Object>> n = new ArrayList<>();
+        neighbors.forEach(m -> n.add(new LinkedHashMap<>(m)));
+        for (FrrEdit e : edits) {
+            e.applyTo(s, n);
+        }
+        return new FrrSnapshot(s, n, revision, rawOverrides, packages, frrPackageFiles, productVersion, configVersion);
+    }
+
+    /** The same configuration with another revision (after edge's own commit). */
+    public FrrSnapshot withRevision(Map<String, Object> newRevision) {
+        return new FrrSnapshot(sections, neighbors, newRevision, rawOverrides, packages, frrPackageFiles, productVersion, configVersion);
+    }
+}

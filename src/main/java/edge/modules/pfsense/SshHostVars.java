@@ -1,0 +1,218 @@
+package edge.modules.pfsense;
+
+import edge.core.Secret;
+import edge.engine.ModuleException;
+import edge.engine.TaskContext;
+import edge.engine.UnreachableException;
+import edge.template.Vars;
+import edge.transport.ssh.HostKeyPolicy;
+import edge.transport.ssh.SshConnection;
+import edge.transport.ssh.SshException;
+import edge.transport.ssh.SshTarget;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * How a host's inventory variables become an SSH login, the way Ansible users write them, and the
+ * one SSH session per host per run that every SSH-based module shares.
+ *
+ * <table>
+ *   <caption>variables</caption>
+ *   <tr><td>{@code ansible_host}</td><td>address or name to connect to; default: the inventory name</td></tr>
+ *   <tr><td>{@code ansible_port}</td><td>default 22</td></tr>
+ *   <tr><td>{@code ansible_user}</td><td>default {@code root}</td></tr>
+ *   <tr><td>{@code ansible_ssh_private_key_file}</td><td>private key; default: agent, then ~/.ssh/id_*</td></tr>
+ *   <tr><td>{@code ansible_password} (or {@code ansible_ssh_pass})</td><td>password authentication</td></tr>
+ *   <tr><td>{@code edge_ssh_known_hosts}</td><td>default {@code ~/.ssh/known_hosts}</td></tr>
+ *   <tr><td>{@code edge_host_key_checking}</td><td>{@code yes} (default), {@code accept-new} or {@code no}</td></tr>
+ *   <tr><td>{@code edge_ssh_connect_timeout}</td><td>seconds for connect + handshake + auth; default 10</td></tr>
+ * </table>
+ */
+public final class SshHostVars {
+    private SshHostVars() {
+    }
+
+    /** The resource key of a host's SSH session. */
+    public static String resourceKey(String inventoryName) {
+        return "ssh:" + inventoryName;
+    }
+
+    /**
+     * The SSH login for {@code inventoryName} from its variables.
+     *
+     * @throws ModuleException naming the variable, its value (never a secret's) and what is accepted
+     */
+    public static SshTarget target(String inventoryName, Vars vars) throws ModuleException {
+        String host = text(vars, "ansible_host");
+        if (host == null) {
+            host = inventoryName;
+        }
+        if (host.isBlank()) {
+            throw invalid("ansible_host", "", "an address or host name");
+        }
+        int port = port(vars);
+        String user = text(vars, "ansible_user");
+        if (user == null) {
+            user = "root";
+        }
+        if (user.isBlank() || user.chars().anyMatch(Character::isWhitespace)) {
+            throw invalid("ansible_user", user, "a user name without spaces");
+        }
+        String key = text(vars, "ansible_ssh_private_key_file");
+        Object pw = value(vars, "ansible_password");
+        if (pw == null) {
+            pw = value(vars, "ansible_ssh_pass");
+        }
+        // Passwords are taken as written (no trimming): spaces may be part of them.
+        String password = pw == null ? null : String.valueOf(pw);
+        String knownHosts = text(vars, "edge_ssh_known_hosts");
+        HostKeyPolicy policy = policy(vars);
+        Duration connectTimeout = connectTimeout(vars);
+        try {
+            SshTarget t = new SshTarget(host, port, user, null, null, null, policy,
+                    knownHosts == null || knownHosts.isBlank() ? null : Path.of(knownHosts), connectTimeout);
+            if (key != null && !key.isBlank()) {
+                t = t.withIdentityFile(Path.of(key), null);
+            }
+            if (password != null && !password.isEmpty()) {
+                t = t.withPassword(Secret.of(password));
+            }
+            return t;
+        } catch (IllegalArgumentException e) {
+            throw new ModuleException("invalid SSH settings for host " + inventoryName + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The run's SSH session to the task's host, opened on first use (host key checked before
+     * authentication) and closed by the engine at the end of the run.
+     *
+     * @throws UnreachableException when the host cannot be reached (the engine marks it unreachable)
+     * @throws ModuleException for host key, authentication and other SSH failures, with the transport's message
+     */
+    public static SshConnection connection(TaskContext ctx) throws ModuleException {
+        SshTarget target = target(ctx.host(), ctx.vars());
+        SshConnection c;
+        try {
+            c = ctx.resources().get(resourceKey(ctx.host()), k -> {
+                try {
+                    SshConnection opened = SshConnection.open(target);
+                    ctx.log("ssh: connected to " + target.login() + " in " + opened.connectTime().toMillis() + " ms"
+                            + (opened.recordedHostKey() ? " (host key recorded in known_hosts)" : ""));
+                    return opened;
+                } catch (SshException e) {
+                    throw new OpenFailed(e);
+                }
+            });
+        } catch (OpenFailed f) {
+            throw translate(f.failure);
+        }
+        if (!c.isOpen()) {
+            throw new ModuleException("the SSH connection to " + target.login()
+                    + " was lost earlier in this run; check the firewall and run edge again");
+        }
+        return c;
+    }
+
+    /** The engine's view of a transport failure: unreachable, or a failed task with the transport's message. */
+    public static ModuleException translate(SshException e) {
+        return e.isUnreachable() ? new UnreachableException(e.getMessage()) : new ModuleException(e.getMessage());
+    }
+
+    private static final class OpenFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient SshException failure;
+
+        OpenFailed(SshException failure) {
+            super(failure.getMessage(), null, false, false);
+            this.failure = failure;
+        }
+    }
+
+    private static int port(Vars vars) throws ModuleException {
+        Object v = value(vars, "ansible_port");
+        if (v == null) {
+            return SshTarget.DEFAULT_PORT;
+        }
+        long p;
+        if (v instanceof Number n && n.doubleValue() == n.longValue()) {
+            p = n.longValue();
+        } else if (v instanceof String s && s.strip().matches("\\d{1,5}")) {
+            p = Long.parseLong(s.strip());
+        } else {
+            throw invalid("ansible_port", v, "a port number 1..65535");
+        }
+        if (p < 1 || p > 65535) {
+            throw invalid("ansible_port", v, "a port number 1..65535");
+        }
+        return (int) p;
+    }
+
+    private static HostKeyPolicy policy(Vars vars) throws ModuleException {
+        Object v = value(vars, "edge_host_key_checking");
+        if (v == null) {
+            return HostKeyPolicy.YES;
+        }
+        // YAML 1.1 reads an unquoted yes/no as a boolean, as Ansible's host_key_checking is.
+        if (v instanceof Boolean b) {
+            return b ? HostKeyPolicy.YES : HostKeyPolicy.NO;
+        }
+        String s = String.valueOf(v).strip().toLowerCase(Locale.ROOT);
+        switch (s) {
+            case "true":
+                return HostKeyPolicy.YES;
+            case "false":
+                return HostKeyPolicy.NO;
+            default:
+                try {
+                    return HostKeyPolicy.parse(s);
+                } catch (IllegalArgumentException e) {
+                    throw invalid("edge_host_key_checking", v, "yes, accept-new or no");
+                }
+        }
+    }
+
+    private static Duration connectTimeout(Vars vars) throws ModuleException {
+        Object v = value(vars, "edge_ssh_connect_timeout");
+        if (v == null) {
+            return null;
+        }
+        double seconds;
+        try {
+            seconds = v instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(v).strip());
+        } catch (NumberFormatException e) {
+            throw invalid("edge_ssh_connect_timeout", v, "a number of seconds greater than 0");
+        }
+        if (!(seconds > 0) || seconds > 3600) {
+            throw invalid("edge_ssh_connect_timeout", v, "a number of seconds greater than 0 (at most 3600)");
+        }
+        return Duration.ofMillis(Math.max(1, Math.round(seconds * 1000)));
+    }
+
+    private static Object value(Vars vars, String name) throws ModuleException {
+        Object v;
+        try {
+            v = vars.get(name);
+        } catch (RuntimeException e) {
+            throw new ModuleException("cannot evaluate " + name + ": " + e.getMessage());
+        }
+        return v == Vars.UNDEFINED ? null : v;
+    }
+
+    private static String text(Vars vars, String name) throws ModuleException {
+        Object v = value(vars, name);
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof java.util.Map || v instanceof java.util.List) {
+            throw new ModuleException("invalid " + name + ": expected a string, got a "
+                    + (v instanceof java.util.Map ? "mapping" : "list"));
+        }
+        return String.valueOf(v).strip();
+    }
+
+    private static ModuleException invalid(String name, Object value, String expected) {
+        return new ModuleException("invalid " + name + " '" + value + "': expected " + expected);
+    }
+}
