@@ -316,14 +316,27 @@ final class TaskExecutor {
         return item instanceof Map || item instanceof List ? Json.compact(item) : String.valueOf(item);
     }
 
+    /** Registers every secret argument value (schema "x-edge-secret", or a secret-looking name), at any depth. */
     private void registerSecretArgs(SchemaValidator schema, Map<String, Object> args, boolean noLog) {
-        var props = schema.schemaNode().path("properties");
-        for (Map.Entry<String, Object> e : args.entrySet()) {
-            boolean secret = props.path(e.getKey()).path("x-edge-secret").asBoolean(false) || Redactor.isSecretName(e.getKey());
-            if ((secret || noLog) && e.getValue() instanceof String s) {
-                if (secret) {
-                    redactor.register(s);
-                }
+        registerSecrets(args, schema.schemaNode(), false);
+    }
+
+    private void registerSecrets(Object value, com.fasterxml.jackson.databind.JsonNode schema, boolean secret) {
+        if (value instanceof String s) {
+            if (secret) {
+                redactor.register(s);
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                String key = String.valueOf(e.getKey());
+                com.fasterxml.jackson.databind.JsonNode prop = schema == null ? null : schema.path("properties").path(key);
+                boolean s = secret || Redactor.isSecretName(key) || (prop != null && prop.path("x-edge-secret").asBoolean(false));
+                registerSecrets(e.getValue(), prop == null || prop.isMissingNode() ? null : prop, s);
+            }
+        } else if (value instanceof List<?> list) {
+            com.fasterxml.jackson.databind.JsonNode items = schema == null ? null : schema.path("items");
+            for (Object o : list) {
+                registerSecrets(o, items == null || items.isMissingNode() ? null : items, secret);
             }
         }
     }
