@@ -1,0 +1,397 @@
+package edge.modules.pfsense;
+
+import static edge.modules.pfsense.PfSenseLab.MASTER_PASSWORD;
+import static edge.modules.pfsense.PfSenseLab.flatten;
+import static edge.modules.pfsense.PfSenseLab.host;
+import static edge.modules.pfsense.PfSenseLab.inventory;
+import static edge.modules.pfsense.PfSenseLab.php;
+import static edge.modules.pfsense.PfSenseLab.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import edge.cli.Cli;
+import edge.cli.ExitCodes;
+import edge.testlab.pfsense.FirewallLab;
+import edge.testlab.pfsense.WithFirewallLab;
+import edge.transport.ssh.SshConnection;
+import edge.transport.ssh.SshStats;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Acceptance tests of the pfSense half against the firewall lab (real sshd, pfSense's config API
+ * emulated in real PHP, real FRR bgpd and three MetalLB-like speakers), through edge's CLI with an
+ * inventory and playbook written here. One lab for the class; the tests build on each other, in order.
+ */
+@WithFirewallLab
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PfSenseLabTest {
+    private static final Duration BGP = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path dir;
+    static Cli cli;
+    /** config.xml as the package install left it, before edge's own write. */
+    static String postInstall;
+
+    @BeforeAll
+    static void project(FirewallLab fw) {
+        cli = new Cli(dir);
+        PfSenseLab.write(cli, "inventory/hosts.yml", inventory(host(fw, "fw1")));
+        PfSenseLab.write(cli, "site.yml", PfSenseLab.site(fw));
+    }
+
+    private static String revision(String xml) {
+        Matcher m = Pattern.compile("<revision>\\s*<time>(\\d+)</time>\\s*<description><!\\[CDATA\\[([^\\]]*)").matcher(xml);
+        assertTrue(m.find(), "config.xml has a revision");
+        return m.group(1) + " " + m.group(2);
+    }
+
+    private static void assertRecap(Cli.Result r, String host, int changed, int failed) {
+        assertTrue(r.out().matches("(?s).*\\n" + host + "\\s+: ok=\\d+\\s+changed=" + changed + "\\s+unreachable=0\\s+failed=" + failed + ".*"),
+                () -> "expected " + host + " changed=" + changed + " failed=" + failed + "\n" + r.all());
+    }
+
+    private static void assertPoolArrived(FirewallLab fw) {
+        JsonNode routes = fw.vtyshJson("show bgp ipv4 unicast community no-advertise json").path("routes");
+        for (String prefix : fw.prefixes()) {
+            assertTrue(routes.has(prefix), () -> prefix + " with no-advertise: " + routes);
+            assertEquals(fw.nodeIps().size(), routes.path(prefix).size(), "one path per speaker (ECMP): " + routes);
+        }
+        JsonNode detail = fw.vtyshJson("show bgp ipv4 unicast " + fw.prefixes().get(0) + " json");
+        assertEquals("no-advertise", detail.path("paths").path(0).path("community").path("string").asText(), detail.toString());
+    }
+
+    @Test
+    @Order(1)
+    void oneRunFromAFirewallWithoutFrrInstallsConfiguresAndPeers(FirewallLab fw) throws Exception {
+        assertFalse(fw.pkgInstalled("pfSense-pkg-frr"));
+        assertFalse(fw.readConfigXml().contains("<frrbgp>"));
+        int backupsBefore = fw.backupCount();
+
+        Cli.Result r = run(cli, "site.yml");
+        assertEquals(0, r.exitCode(), r::all);
+        assertRecap(r, "fw1", 5, 0);
+        assertTrue(fw.pkgInstalled("pfSense-pkg-frr"));
+
+        String xml = fw.readConfigXml();
+        assertTrue(revision(xml).contains("(system): edge: frr (enable, routerid, password); frrbgp (enable, asnum, routerid);"
+                + " frrbgpadvanced (disableebgprequirepolicy); neighbors added "), revision(xml));
+        String conf = fw.frrConf();
+        assertNotNull(conf, "frr.conf generated");
+        assertTrue(conf.contains("router bgp 64501"), conf);
+        assertTrue(conf.contains(" no bgp ebgp-requires-policy"), conf);
+        assertTrue(conf.contains("password " + MASTER_PASSWORD), "the generator got the decoded password");
+        for (String ip : fw.nodeIps()) {
+            assertTrue(conf.contains(" neighbor " + ip + " remote-as " + fw.nodeAs()), conf);
+        }
+        assertTrue(conf.contains(" neighbor " + fw.nodeIps().get(0) + " description k8smaster1 & <api>"), conf);
+        // the install wrote config.xml three times; edge wrote it once and regenerated FRR once
+        List<String> writes = fw.events("write_config");
+        assertEquals(4, writes.size(), writes::toString);
+        assertTrue(writes.get(3).contains("edge: "), writes::toString);
+        assertEquals(2, fw.generateCount(), "the install's resync and edge's one regeneration");
+        assertTrue(fw.backupCount() > backupsBefore);
+
+        assertTrue(fw.awaitEstablished(3, BGP), () -> "3 sessions Established with prefixes: " + fw.vtysh("show bgp summary"));
+        assertPoolArrived(fw);
+        assertTrue(r.out().contains("\"verified\":true") || r.out().contains("ok: [fw1]"), r::out);
+
+        // everything outside what edge manages is as the package install left it
+        postInstall = Files.readString(fw.backups().get(fw.backupCount() - 1));
+        assertTrue(postInstall.contains("<internal_name>frr</internal_name>"), "newest backup = state before edge's write");
+        var managed = java.util.regex.Pattern.compile(
+                "/revision.*|/installedpackages\\[0\\]/(frr|frrbgp|frrbgpadvanced|frrbgpneighbors)\\[0\\].*");
+        assertEquals(flatten(postInstall, p -> managed.matcher(p).matches()), flatten(xml, p -> managed.matcher(p).matches()));
+    }
+
+    @Test
+    @Order(2)
+    void secondRunChangesNothingWritesNothingAndUsesOneSessionTwoCommands(FirewallLab fw) throws Exception {
+        String xml = fw.readConfigXml();
+        int backups = fw.backupCount();
+        int writes = fw.writeConfigCount();
+        int generates = fw.generateCount();
+        List<String> services = fw.frrServiceActions();
+
+        SshStats before = SshConnection.totals();
+        long start = System.nanoTime();
+        Cli.Result r = run(cli, "site.yml", "--detailed-exitcode");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        SshStats used = SshConnection.totals().minus(before);
+
+        assertEquals(ExitCodes.OK, r.exitCode(), r::all);
+        assertRecap(r, "fw1", 0, 0);
+        assertFalse(r.out().contains("changed:"), r::out);
+        assertEquals(xml, fw.readConfigXml(), "same config.xml, same revision");
+        assertEquals(backups, fw.backupCount(), "no new backup");
+        assertEquals(writes, fw.writeConfigCount(), "no write_config()");
+        assertEquals(generates, fw.generateCount(), "no regeneration");
+        assertEquals(services, fw.frrServiceActions(), "FRR not reloaded or restarted");
+        assertEquals(1, used.sessionsOpened(), used::toString);
+        assertTrue(used.commandsRun() <= 2, used::toString);
+        System.out.println("pfSense no-op run (in-process CLI, 6 tasks, lab firewall): " + used + ", " + ms + " ms");
+    }
+
+    @Test
+    @Order(3)
+    void checkModeReportsDriftChangesNothingAndMasksTheMasterPassword(FirewallLab fw) throws Exception {
+        php(fw, """
+                config_set_path('installedpackages/frr/config/0/password', 'GUI-typed-secret');
+                config_set_path('installedpackages/frrbgpadvanced/config/0/disableebgprequirepolicy', '');
+                write_config("admin: drift");
+                """);
+        String drifted = fw.readConfigXml();
+        int writes = fw.writeConfigCount();
+        int generates = fw.generateCount();
+
+        Cli.Result check = run(cli, "site.yml", "--check", "--diff", "--detailed-exitcode", "-vvv");
+        assertEquals(ExitCodes.CHANGED, check.exitCode(), check::all);
+        assertTrue(check.out().contains("~ frr.password: ******** (changed)"), check::out);
+        assertTrue(check.out().contains("~ frrbgpadvanced.disableebgprequirepolicy: \"\" -> on"), check::out);
+        assertTrue(check.out().contains("not verified in check mode"), check::out);
+        assertFalse(check.all().contains(MASTER_PASSWORD), "the master password never appears");
+        assertFalse(check.all().contains("GUI-typed-secret"), "nor the one on the firewall");
+        assertEquals(drifted, fw.readConfigXml(), "--check changes nothing");
+        assertEquals(writes, fw.writeConfigCount());
+        assertEquals(generates, fw.generateCount());
+
+        Cli.Result fix = run(cli, "site.yml", "--diff", "-v");
+        assertEquals(0, fix.exitCode(), fix::all);
+        assertFalse(fix.all().contains(MASTER_PASSWORD) || fix.all().contains("GUI-typed-secret"), fix::all);
+        String xml = fw.readConfigXml();
+        assertTrue(xml.contains("<password><![CDATA[Fw-master&amp;pw&lt;42&gt;]]></password>"), "stored the pfSense way");
+        assertTrue(xml.contains("<disableebgprequirepolicy>on</disableebgprequirepolicy>"));
+        assertEquals(writes + 1, fw.writeConfigCount(), "one write for both fixes");
+        assertEquals(generates + 1, fw.generateCount(), "one regeneration for both fixes");
+    }
+
+    @Test
+    @Order(4)
+    void driftIsPutBackAndUnmanagedFieldsSurvive(FirewallLab fw) throws Exception {
+        List<String> n = fw.nodeIps();
+        assertTrue(fw.awaitEstablished(3, BGP));
+        // things edge does not manage, next to what it does: they must survive the repair
+        php(fw, """
+                config_set_path('installedpackages/frrbgp/config/0/redistributeconnected', 'no');
+                config_set_path('installedpackages/frrbgp/config/0/edge_test_unknown', 'kept');
+                $list = config_get_path('installedpackages/frrbgpneighbors/config');
+                $list[0]['bfdenable'] = 'on';
+                $list[0]['weight'] = '7';
+                $list[] = array('peer' => 'metallb', 'descr' => 'a peer group edge does not manage');
+                config_set_path('installedpackages/frrbgpneighbors/config', $list);
+                config_set_path('installedpackages/haproxy/config/0/enable', 'on');
+                write_config("admin: unmanaged settings");
+                """);
+        String reference = fw.readConfigXml();
+        // drift: a neighbor deleted, a remote AS changed, the eBGP policy box cleared, the router id
+        // changed, a stray neighbor added
+        php(fw, """
+                $list = config_get_path('installedpackages/frrbgpneighbors/config');
+                foreach ($list as $i => $x) {
+                    if ($x['peer'] == '%1$s') { unset($list[$i]); }
+                    if ($x['peer'] == '%2$s') { $list[$i]['asnum'] = '64999'; }
+                }
+                $list[] = array('peer' => '%3$s', 'asnum' => '65001', 'descr' => 'stray', 'password' => 'stray-md5', 'password_type' => 'frr');
+                config_set_path('installedpackages/frrbgpneighbors/config', array_values($list));
+                config_set_path('installedpackages/frrbgpadvanced/config/0/disableebgprequirepolicy', '');
+                config_set_path('installedpackages/frrbgp/config/0/routerid', '10.9.9.9');
+                write_config("admin: drift");
+                require_once("/usr/local/pkg/frr.inc");
+                frr_generate_config();
+                """.formatted(n.get(1), n.get(2), fw.spareNodeIp()));
+
+        Cli.Result r = run(cli, "site.yml", "--diff", "--detailed-exitcode");
+        assertEquals(ExitCodes.CHANGED, r.exitCode(), r::all);
+        String out = r.out();
+        assertTrue(out.contains("+ frrbgpneighbors[" + n.get(1) + "]"), out);
+        assertTrue(out.contains("~ frrbgpneighbors[" + n.get(2) + "].asnum: 64999 -> " + fw.nodeAs()), out);
+        assertTrue(out.contains("- frrbgpneighbors[" + fw.spareNodeIp() + "]"), out);
+        assertFalse(out.contains("stray-md5"), "a removed neighbor's password is masked");
+        assertTrue(out.contains("~ frrbgpadvanced.disableebgprequirepolicy: \"\" -> on"), out);
+        assertTrue(out.contains("~ frrbgp.routerid: 10.9.9.9 -> " + fw.host()), out);
+        assertTrue(fw.awaitEstablished(3, BGP), () -> fw.vtysh("show bgp summary").toString());
+        assertPoolArrived(fw);
+
+        String xml = fw.readConfigXml();
+        assertFalse(xml.contains("<peer>" + fw.spareNodeIp() + "</peer>"), "the stray neighbor is gone");
+        assertTrue(xml.contains("<peer>metallb</peer>"), "peer groups are not removed by exclusive");
+        assertTrue(xml.contains("<edge_test_unknown>kept</edge_test_unknown>") && xml.contains("<weight>7</weight>")
+                && xml.contains("<bfdenable>on</bfdenable>") && xml.contains("<haproxy>"), "unmanaged fields kept");
+        // compared with the reference, only the repaired neighbor moved to the end of the list
+        var ignored = Pattern.compile("/revision.*|/installedpackages\\[0\\]/frrbgpneighbors\\[0\\].*");
+        assertEquals(flatten(reference, p -> ignored.matcher(p).matches()), flatten(xml, p -> ignored.matcher(p).matches()));
+        Map<String, String> neighbors = flatten(xml, p -> !p.startsWith("/installedpackages[0]/frrbgpneighbors[0]"));
+        assertEquals(4, neighbors.keySet().stream().filter(p -> p.endsWith("/peer[0]")).count(), neighbors::toString);
+
+        Cli.Result again = run(cli, "site.yml", "--detailed-exitcode");
+        assertEquals(ExitCodes.OK, again.exitCode(), again::all);
+        assertEquals(xml, fw.readConfigXml());
+    }
+
+    @Test
+    @Order(5)
+    void aConcurrentGuiSaveAbortsTheCommitWithoutWriting(FirewallLab fw) throws Exception {
+        // the play stops at a wait_for until the test has saved FRR settings "in the GUI"
+        try (ServerSocket gate = new ServerSocket()) {
+            gate.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            PfSenseLab.write(cli, "race.yml", """
+                    - hosts: firewalls
+                      tasks:
+                        - pfsense_frr_bgp:
+                            asn: 64501
+                            keepalive: 10
+                            holdtime: 30
+                        - wait_for: {host: 127.0.0.1, port: %d, state: stopped, timeout: 60, sleep: 0.2}
+                    """.formatted(gate.getLocalPort()));
+            CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> run(cli, "race.yml"));
+            gate.setSoTimeout(60_000);
+            try (Socket probe = gate.accept()) {
+                php(fw, """
+                        config_set_path('installedpackages/frrbgp/config/0/timers_keepalive', '20');
+                        write_config("admin: FRR BGP saved in the GUI");
+                        """);
+            }
+            int writes = fw.writeConfigCount();
+            gate.close();
+            Cli.Result r = running.get(120, TimeUnit.SECONDS);
+            assertEquals(ExitCodes.HOST_FAILED, r.exitCode(), r::all);
+            assertTrue(r.out().contains("config.xml changed concurrently") && r.out().contains("frrbgp.timers_keepalive"), r::out);
+            assertEquals(writes, fw.writeConfigCount(), "nothing written");
+            assertTrue(fw.readConfigXml().contains("<timers_keepalive>20</timers_keepalive>"));
+        }
+        // a re-run sees the GUI's value and converges
+        PfSenseLab.write(cli, "timers.yml", """
+                - hosts: firewalls
+                  tasks:
+                    - pfsense_frr_bgp: {asn: 64501, keepalive: 10, holdtime: 30}
+                """);
+        Cli.Result fix = run(cli, "timers.yml", "--diff");
+        assertEquals(0, fix.exitCode(), fix::all);
+        assertTrue(fix.out().contains("~ frrbgp.timers_keepalive: 20 -> 10"), fix::out);
+        assertTrue(fw.frrConf().contains(" timers bgp 10 30"), fw.frrConf());
+    }
+
+    @Test
+    @Order(6)
+    void rawConfigOverridesAreRefused(FirewallLab fw) throws Exception {
+        php(fw, """
+                config_set_path('installedpackages/frrglobalraw/config/0/bgpd', base64_encode("router bgp 64501\\n"));
+                config_set_path('installedpackages/frrbgp/config/0/asnum', '64777');
+                write_config("admin: raw bgpd config");
+                """);
+        int writes = fw.writeConfigCount();
+        Cli.Result r = run(cli, "site.yml");
+        assertEquals(ExitCodes.HOST_FAILED, r.exitCode(), r::all);
+        assertTrue(r.out().contains("FRR raw configuration is set on this firewall (installedpackages/frrglobalraw: bgpd)"), r::out);
+        assertEquals(writes, fw.writeConfigCount());
+        php(fw, """
+                config_del_path('installedpackages/frrglobalraw');
+                write_config("admin: raw config cleared");
+                """);
+        Cli.Result fix = run(cli, "site.yml");
+        assertEquals(0, fix.exitCode(), fix::all);
+        assertTrue(fw.readConfigXml().contains("<asnum>64501</asnum>"));
+    }
+
+    @Test
+    @Order(7)
+    void connectionCutMidApplyLeavesOldOrNewConfigNeverPartial(FirewallLab fw) throws Exception {
+        assertTrue(fw.awaitEstablished(3, BGP));
+        php(fw, """
+                config_set_path('installedpackages/frrbgp/config/0/routerid', '10.8.8.8');
+                write_config("admin: drift before the cut");
+                """);
+        String old = fw.readConfigXml();
+        fw.setWriteConfigDelay(Duration.ofSeconds(20));
+        try {
+            CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> run(cli, "site.yml"));
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (fw.configTempFiles().isEmpty() && System.nanoTime() < end && !running.isDone()) {
+                Thread.sleep(50);
+            }
+            assertFalse(fw.configTempFiles().isEmpty(), "write_config() reached its rename");
+            fw.cutConnections(true);
+            Cli.Result r = running.get(120, TimeUnit.SECONDS);
+            assertNotEquals(0, r.exitCode(), r::all);
+            assertTrue(r.out().contains("was lost while running"), r::out);
+        } finally {
+            fw.clearHooks();
+        }
+        String after = fw.readConfigXml();
+        PfSenseLab.assertValidXml(after);
+        assertEquals(old, after, "the cut write never renamed: config.xml is the old one, whole");
+        Cli.Result again = run(cli, "site.yml", "--detailed-exitcode");
+        assertEquals(ExitCodes.CHANGED, again.exitCode(), again::all);
+        assertTrue(fw.readConfigXml().contains("<routerid>" + fw.host() + "</routerid>"));
+        assertTrue(fw.awaitEstablished(3, BGP));
+    }
+
+    @Test
+    @Order(8)
+    void anUnreachableFirewallIsUnreachableAndTheOthersCarryOn(FirewallLab fw) throws Exception {
+        Cli other = new Cli(dir.resolve("two"));
+        PfSenseLab.write(other, "inventory/hosts.yml", inventory(host(fw, "fw1"),
+                host(fw, "fw2").replace("ansible_port: " + fw.sshPort(), "ansible_port: " + fw.closedPort())));
+        PfSenseLab.write(other, "site.yml", PfSenseLab.site(fw));
+        Cli.Result r = run(other, "site.yml");
+        assertEquals(ExitCodes.HOST_UNREACHABLE, r.exitCode(), r::all);
+        assertTrue(r.out().contains("fatal: [fw2]: UNREACHABLE!"), r::out);
+        assertTrue(r.out().matches("(?s).*\\nfw1\\s+: ok=6\\s+changed=0\\s+unreachable=0\\s+failed=0.*"), r::out);
+        assertTrue(r.out().matches("(?s).*\\nfw2\\s+: ok=0\\s+changed=0\\s+unreachable=1\\s+failed=0.*"), r::out);
+    }
+
+    @Test
+    @Order(9)
+    void aWrongHostKeyIsRefusedBeforeAuthentication(FirewallLab fw) throws Exception {
+        Cli other = new Cli(dir.resolve("wrongkey"));
+        PfSenseLab.write(other, "inventory/hosts.yml", inventory(host(fw, "fw1")
+                .replace(fw.knownHosts().toString(), fw.wrongKnownHosts().toString())));
+        PfSenseLab.write(other, "site.yml", PfSenseLab.site(fw));
+        long accepted = acceptedLogins(fw);
+        Cli.Result r = run(other, "site.yml");
+        assertEquals(ExitCodes.HOST_FAILED, r.exitCode(), r::all);
+        assertTrue(r.out().contains("host key for [" + fw.host() + "]:" + fw.sshPort() + " changed"), r::out);
+        assertEquals(accepted, acceptedLogins(fw), "no authentication happened");
+    }
+
+    @Test
+    @Order(10)
+    void badCredentialsAreAClearError(FirewallLab fw) throws Exception {
+        Cli other = new Cli(dir.resolve("badkey"));
+        PfSenseLab.write(other, "inventory/hosts.yml", inventory(host(fw, "fw1")
+                .replace(fw.privateKey().toString(), fw.unauthorizedKey().toString())));
+        PfSenseLab.write(other, "site.yml", PfSenseLab.site(fw));
+        Cli.Result r = run(other, "site.yml");
+        assertEquals(ExitCodes.HOST_FAILED, r.exitCode(), r::all);
+        assertTrue(r.out().contains("authentication failed for root@" + fw.host() + ":" + fw.sshPort()), r::out);
+        assertTrue(r.out().contains("check ansible_user, that the key is in the firewall's authorized keys"), r::out);
+    }
+
+    private static long acceptedLogins(FirewallLab fw) throws IOException {
+        Path log = fw.stateDir().resolve("log/sshd.log");
+        return Files.readAllLines(log).stream().filter(l -> l.startsWith("Accepted ") && l.contains(" for ")).count();
+    }
+}
