@@ -165,7 +165,27 @@ public final class Templater {
         JinjavaInterpreter interpreter = interpreter(vars);
         String[] out = new String[1];
         run(interpreter, () -> out[0] = interpreter.render(template));
-        return out[0];
+        return literal(out[0]);
+    }
+
+    /**
+     * Like Ansible, a template that renders to a list or mapping literal ({@code [..]} or {@code {..}})
+     * becomes that list or mapping, so a {@code {% for %}} loop can build structured arguments.
+     */
+    private static Object literal(String rendered) {
+        String t = rendered.strip();
+        boolean list = t.startsWith("[") && t.endsWith("]");
+        boolean map = t.startsWith("{") && t.endsWith("}");
+        if (!list && !map) {
+            return rendered;
+        }
+        try {
+            Object parsed = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(
+                    new org.yaml.snakeyaml.LoaderOptions())).load(t);
+            return parsed instanceof List<?> || parsed instanceof Map<?, ?> ? toPlain(parsed) : rendered;
+        } catch (RuntimeException e) {
+            return rendered;
+        }
     }
 
     /** Evaluates a bare Jinja expression ({@code when:}, {@code until:}, {@code that:}) to a value. */

@@ -122,6 +122,26 @@ class PlaybookLanguageTest {
     }
 
     @Test
+    void aTemplateRenderingToAListLiteralBecomesAList() throws IOException {
+        Cli.Result r = run("""
+                - hosts: fw1
+                  vars:
+                    neighbors: >-
+                      [{% for n in groups['k8s'] %}
+                      {"address": "{{ hostvars[n].ansible_host | default(n) }}", "remote_as": 64500, "description": "{{ n }}"}{% if not loop.last %},{% endif %}
+                      {% endfor %}]
+                  tasks:
+                    - assert:
+                        that:
+                          - neighbors | length == 3
+                          - neighbors[0].address == '10.0.0.11'
+                          - neighbors[1].address == 'k8snode1'
+                          - neighbors[2].remote_as == 64500
+                """);
+        assertEquals(0, r.exitCode(), r::all);
+    }
+
+    @Test
     void envAndFileLookups() throws IOException {
         cli.write("files/token.txt", "file-value\n");
         String home = System.getenv("HOME");
