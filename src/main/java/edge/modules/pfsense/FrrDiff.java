@@ -124,6 +124,10 @@ public final class FrrDiff {
                 if (declared.containsKey(e.getKey())) {
                     continue;
                 }
+                if (e.getValue().size() > 1) {
+                    throw new IllegalArgumentException("config.xml holds neighbor " + e.getValue().get(0).get("peer") + " "
+                            + e.getValue().size() + " times; remove the duplicates in Services > FRR BGP > Neighbors first");
+                }
                 for (Map<String, Object> n : e.getValue()) {
                     String peer = String.valueOf(n.get("peer"));
                     changes.add(Change.removed(path(peer), FrrField.masked(n, SECRET_NEIGHBOR_FIELDS)));

@@ -185,6 +185,9 @@ class FrrDiffTest {
         IllegalArgumentException dupe = assertThrows(IllegalArgumentException.class,
                 () -> FrrDiff.neighbors(dup, List.of(spec("10.0.0.1", FrrField.text("asnum", "1"))), false));
         assertTrue(dupe.getMessage().contains("2 times"), dupe.getMessage());
+        IllegalArgumentException dupeRemoved = assertThrows(IllegalArgumentException.class,
+                () -> FrrDiff.neighbors(dup, List.of(spec("10.0.0.2")), true));
+        assertTrue(dupeRemoved.getMessage().contains("2 times"), dupeRemoved.getMessage());
     }
 
     @Test
