@@ -390,6 +390,37 @@ class PfSenseLabTest {
         assertTrue(r.out().contains("check ansible_user, that the key is in the firewall's authorized keys"), r::out);
     }
 
+    @Test
+    @Order(11)
+    void adminWithPasswordAndAPackageInstalledButNotRegistered(FirewallLab fw) throws Exception {
+        // pfSense's admin has the console menu (/etc/rc.initial) as shell; edge runs without a PTY
+        Cli other = new Cli(dir.resolve("admin"));
+        PfSenseLab.write(other, "inventory/hosts.yml", inventory(host(fw, "fw1")
+                .replace("ansible_user: " + fw.user(), "ansible_user: " + fw.adminUser())
+                .replace("ansible_ssh_private_key_file: " + fw.privateKey(), "ansible_password: \"" + fw.adminPassword() + "\"")));
+        PfSenseLab.write(other, "pkg.yml", """
+                - hosts: firewalls
+                  tasks:
+                    - pfsense_package: {name: pfSense-pkg-frr}
+                """);
+        // pkg has it, config.xml does not (what happens when pfSense skips the post-install registration)
+        php(fw, """
+                $p = config_get_path('installedpackages/package', array());
+                foreach ($p as $i => $x) { if (($x['internal_name'] ?? '') == 'frr') { unset($p[$i]); } }
+                config_set_path('installedpackages/package', array_values($p));
+                write_config("admin: package entry lost");
+                """);
+        assertFalse(fw.readConfigXml().contains("<internal_name>frr</internal_name>"));
+        Cli.Result r = run(other, "pkg.yml", "--diff", "-v");
+        assertEquals(0, r.exitCode(), r::all);
+        assertTrue(r.out().contains("~ package pfSense-pkg-frr: installed, not registered in config.xml -> registered"), r::out);
+        assertTrue(r.out().contains("ssh: connected to admin@"), r::out);
+        assertFalse(r.all().contains(fw.adminPassword()), "the login password is masked");
+        assertTrue(fw.readConfigXml().contains("<internal_name>frr</internal_name>"));
+        Cli.Result again = run(other, "pkg.yml", "--detailed-exitcode");
+        assertEquals(ExitCodes.OK, again.exitCode(), again::all);
+    }
+
     private static long acceptedLogins(FirewallLab fw) throws IOException {
         Path log = fw.stateDir().resolve("log/sshd.log");
         return Files.readAllLines(log).stream().filter(l -> l.startsWith("Accepted ") && l.contains(" for ")).count();
