@@ -33,6 +33,7 @@ final class ValidateCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println("OK: " + playbook + " is valid (" + ws.playbook().plays().size() + " plays, "
                     + tasks + " tasks; inventory " + ws.inventory().source() + " with " + ws.inventory().hosts().size() + " hosts)");
+            spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         } catch (InputException e) {
             return Workspace.report(e, spec.commandLine().getErr());

@@ -36,6 +36,7 @@ public final class Runner {
     private final Map<String, HostState> hosts = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, HostStats> stats = new LinkedHashMap<>();
     private final TagFilter tags;
+    private final ModuleRegistry modules;
     private final Transactions transactions = new Transactions();
 
     public Runner(Inventory inventory, Playbook playbook, ModuleRegistry modules, RunOptions options,
@@ -47,6 +48,7 @@ public final class Runner {
         this.redactor = redactor;
         this.templater = new Templater(playbook.dir());
         this.tags = new TagFilter(options.tags(), options.skipTags());
+        this.modules = modules;
         this.executor = new TaskExecutor(modules, options, listener, redactor, resources, templater, playbook.dir(), transactions);
     }
 
@@ -181,14 +183,60 @@ public final class Runner {
         return playHosts.stream().filter(h -> hosts.get(h).active()).toList();
     }
 
-    private void runTask(PlayContext pc, Task task, boolean handler, List<String> targets, ExecutorService pool)
+    private void runTask(PlayContext pc, Task declared, boolean handler, List<String> targets, ExecutorService pool)
             throws InterruptedException {
+        Task task = withRenderedName(pc, declared, targets.get(0));
         listener.taskStart(task, handler);
         List<String> runOn = task.runOnce() ? List.of(targets.get(0)) : targets;
         Map<String, Future<TaskResult>> sharedClaims = new ConcurrentHashMap<>();
         List<Future<?>> futures = new ArrayList<>();
+        if (actsOnSharedSystems(task) && runOn.size() > 1) {
+            // The first host claims the shared system, so that which host reports it does not depend on thread timing.
+            futures.add(runOn(pc, task, targets, runOn.get(0), sharedClaims, pool));
+            awaitAll(futures, task);
+            futures.clear();
+            runOn = runOn.subList(1, runOn.size());
+        }
         for (String h : runOn) {
-            futures.add(pool.submit(() -> {
+            futures.add(runOn(pc, task, targets, h, sharedClaims, pool));
+        }
+        awaitAll(futures, task);
+    }
+
+    private static void awaitAll(List<Future<?>> futures, Task task) throws InterruptedException {
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                // TaskExecutor turns every module error into a result; reaching here is an edge bug.
+                throw new IllegalStateException("internal error while running task '" + task.displayName() + "'", e.getCause());
+            }
+        }
+    }
+
+    private boolean actsOnSharedSystems(Task task) {
+        Module module = modules.find(task.module()).orElseThrow();
+        try {
+            return module.getClass().getMethod("sharedSystem", TaskContext.class).getDeclaringClass() != Module.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    private Task withRenderedName(PlayContext pc, Task task, String host) {
+        if (task.name() == null || !Templater.isTemplated(task.name())) {
+            return task;
+        }
+        try {
+            return task.withName(String.valueOf(templater.renderString(task.name(), scope(pc, hosts.get(host), task.vars()))));
+        } catch (edge.template.TemplateException | RuntimeException e) {
+            return task; // a name that needs facts or loop items is shown as written, like Ansible does
+        }
+    }
+
+    private Future<?> runOn(PlayContext pc, Task task, List<String> targets, String h, Map<String, Future<TaskResult>> sharedClaims,
+                            ExecutorService pool) {
+        return pool.submit(() -> {
                 HostState state = hosts.get(h);
                 TaskResult r;
                 try {
@@ -203,16 +251,7 @@ public final class Runner {
                             + "' at " + task.at().format() + ")", Map.of(), List.of(), "", java.time.Duration.ZERO, null, List.of(), null);
                 }
                 record(state, task, r, task.runOnce() ? targets : List.of(h));
-            }));
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                // TaskExecutor turns every module error into a result; reaching here is an edge bug.
-                throw new IllegalStateException("internal error while running task '" + task.displayName() + "'", e.getCause());
-            }
-        }
+        });
     }
 
     private void record(HostState state, Task task, TaskResult r, List<String> registerOn) {

@@ -75,8 +75,18 @@ public final class ValidationContext {
     }
 
     public Problem problem(String message, Object... argPath) {
-        String key = argPath.length == 0 ? task.module() : String.valueOf(argPath[argPath.length - 1]);
-        return Problem.at(at(argPath), key, message);
+        StringBuilder key = new StringBuilder();
+        for (Object p : argPath) {
+            if (p instanceof Integer i) {
+                key.append('[').append(i).append(']');
+            } else {
+                key.append(key.length() == 0 ? "" : ".").append(p);
+            }
+        }
+        if (key.length() == 0) {
+            key.append(task.module());
+        }
+        return Problem.at(at(argPath), key.toString(), message);
     }
 
     /** The value rendered for {@code host} with what is known before the run, or empty if it needs more. */

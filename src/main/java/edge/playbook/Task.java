@@ -42,6 +42,12 @@ public record Task(
                 false, false, null, null, null, Map.of(), false, null, at, "", new SourceMap(at.file()));
     }
 
+    /** The same task with its name rendered for display (names may use variables, as in Ansible). */
+    public Task withName(String rendered) {
+        return new Task(rendered, module, args, when, loop, loopVar, loopLabel, register, tags, notifies, listen, retries, until,
+                delay, ignoreErrors, noLog, checkMode, changedWhen, failedWhen, vars, runOnce, diff, at, pointer, sources);
+    }
+
     /** What the output shows: the name, else the module (as Ansible does). */
     public String displayName() {
         return name != null && !name.isBlank() ? name : module;

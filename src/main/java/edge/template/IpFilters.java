@@ -113,6 +113,27 @@ final class IpFilters {
         });
     }
 
+    /** The same checks as Jinja tests, for {@code select('network_overlaps', pool)} and {@code x is ipaddr}. */
+    static List<com.hubspot.jinjava.lib.exptest.ExpTest> tests() {
+        List<com.hubspot.jinjava.lib.exptest.ExpTest> out = new java.util.ArrayList<>();
+        for (Filter f : all()) {
+            Simple simple = (Simple) f;
+            out.add(new com.hubspot.jinjava.lib.exptest.ExpTest() {
+                @Override
+                public String getName() {
+                    return simple.getName();
+                }
+
+                @Override
+                public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+                    Object r = simple.apply(var, args == null ? new Object[0] : args);
+                    return !(r instanceof Boolean b) || b;
+                }
+            });
+        }
+        return out;
+    }
+
     private static String toAddress(BigInteger v, int bits) {
         byte[] raw = v.toByteArray();
         byte[] out = new byte[bits / 8];

@@ -75,6 +75,7 @@ public final class Templater {
         }));
         j.getGlobalContext().registerFilter(new ExtractFilter());
         IpFilters.all().forEach(j.getGlobalContext()::registerFilter);
+        IpFilters.tests().forEach(j.getGlobalContext()::registerExpTest);
         return j;
     }
 

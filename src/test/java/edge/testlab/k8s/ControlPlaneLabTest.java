@@ -108,8 +108,8 @@ class ControlPlaneLabTest {
      */
     @AfterAll
     static void removeOwnResources() throws Exception {
-        if (manifests == null) {
-            return;
+        if (manifests == null || metallbReadySeconds == 0) {
+            return; // MetalLB was never installed (skipped or failed before): nothing of ours to remove
         }
         manifests.dynamic("metallb.io/v1beta2", "BGPPeer").delete(MetalLbController.NAMESPACE, "pfsense");
         manifests.dynamic("metallb.io/v1beta1", "BGPAdvertisement").delete(MetalLbController.NAMESPACE, "metallb-bgp-adv");
