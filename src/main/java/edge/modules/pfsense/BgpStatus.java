@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,9 +85,7 @@ public final class BgpStatus {
         if (summary == null) {
             return out;
         }
-        Iterator<Map.Entry<String, JsonNode>> it = summary.path("peers").fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : summary.path("peers").properties()) {
             JsonNode p = e.getValue();
             out.put(Peers.key(e.getKey()), new Peer(e.getKey(), p.path("state").asText(null), p.path("peerState").asText(""),
                     p.path("pfxRcd").asLong(0), p.path("remoteAs").isMissingNode() ? "" : p.path("remoteAs").asText()));
@@ -102,9 +99,7 @@ public final class BgpStatus {
         if (table == null) {
             return out;
         }
-        Iterator<Map.Entry<String, JsonNode>> it = table.path("routes").fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : table.path("routes").properties()) {
             if (within(e.getKey(), cidr)) {
                 int paths = 0;
                 for (JsonNode path : e.getValue()) {

@@ -85,7 +85,7 @@ public final class FrrSnapshot {
         List<String> raw = new ArrayList<>();
         n.path("raw_overrides").forEach(x -> raw.add(x.asText()));
         Map<String, PackageState> packages = new LinkedHashMap<>();
-        n.path("packages").fields().forEachRemaining(e -> packages.put(e.getKey(), new PackageState(
+        n.path("packages").properties().forEach(e -> packages.put(e.getKey(), new PackageState(
                 e.getValue().path("installed").asBoolean(false), e.getValue().path("registered").asBoolean(false),
                 e.getValue().path("version").asText(""), e.getValue().path("pkg_error").asText(""))));
         return new FrrSnapshot(sections, neighbors, revision, raw, packages, n.path("frr_inc").asBoolean(false),
