@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -255,7 +254,8 @@ class PfSenseLabTest {
     @Order(5)
     void aConcurrentGuiSaveAbortsTheCommitWithoutWriting(FirewallLab fw) throws Exception {
         // the play stops at a wait_for until the test has saved FRR settings "in the GUI"
-        try (ServerSocket gate = new ServerSocket()) {
+        ServerSocket gate = new ServerSocket();
+        try {
             gate.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             PfSenseLab.write(cli, "race.yml", """
                     - hosts: firewalls
@@ -268,12 +268,11 @@ class PfSenseLabTest {
                     """.formatted(gate.getLocalPort()));
             CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> run(cli, "race.yml"));
             gate.setSoTimeout(60_000);
-            try (Socket probe = gate.accept()) {
-                php(fw, """
-                        config_set_path('installedpackages/frrbgp/config/0/timers_keepalive', '20');
-                        write_config("admin: FRR BGP saved in the GUI");
-                        """);
-            }
+            gate.accept().close(); // wait_for's first probe: edge has read config.xml and staged its change
+            php(fw, """
+                    config_set_path('installedpackages/frrbgp/config/0/timers_keepalive', '20');
+                    write_config("admin: FRR BGP saved in the GUI");
+                    """);
             int writes = fw.writeConfigCount();
             gate.close();
             Cli.Result r = running.get(120, TimeUnit.SECONDS);
@@ -281,6 +280,8 @@ class PfSenseLabTest {
             assertTrue(r.out().contains("config.xml changed concurrently") && r.out().contains("frrbgp.timers_keepalive"), r::out);
             assertEquals(writes, fw.writeConfigCount(), "nothing written");
             assertTrue(fw.readConfigXml().contains("<timers_keepalive>20</timers_keepalive>"));
+        } finally {
+            gate.close();
         }
         // a re-run sees the GUI's value and converges
         PfSenseLab.write(cli, "timers.yml", """
