@@ -8,6 +8,9 @@ import edge.modules.builtin.LocalFileModule;
 import edge.modules.builtin.PreflightModule;
 import edge.modules.builtin.SetFactModule;
 import edge.modules.builtin.WaitForModule;
+import edge.modules.k8s.K8sFactsModule;
+import edge.modules.k8s.K8sManifestModule;
+import edge.modules.k8s.K8sResourceModule;
 
 /** Every module edge ships, by target system. */
 public final class Modules {
@@ -23,6 +26,9 @@ public final class Modules {
                 .register(new WaitForModule())
                 .register(new LocalFileModule())
                 .register(new PreflightModule());
+        r.register(new K8sManifestModule())
+                .register(new K8sResourceModule())
+                .register(new K8sFactsModule());
         r.register(new edge.modules.pfsense.PfSensePackageModule());
         r.register(new edge.modules.pfsense.FrrGlobalModule());
         r.register(new edge.modules.pfsense.FrrBgpModule());

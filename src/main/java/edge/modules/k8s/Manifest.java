@@ -1,0 +1,176 @@
+package edge.modules.k8s;
+
+import edge.core.InputException;
+import edge.core.Location;
+import edge.engine.ModuleException;
+import edge.yaml.YamlDocument;
+import edge.yaml.YamlLoader;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A multi-document manifest parsed into objects, with what edge leaves to controllers removed:
+ * a CRD's conversion-webhook {@code caBundle} (MetalLB 0.14.x ships an expired placeholder that its
+ * controller replaces; re-applying it conflicts with the controller or breaks conversion),
+ * {@code metadata.creationTimestamp: null}, and top-level {@code status}.
+ */
+final class Manifest {
+    /** One object of the manifest, in file order. */
+    record Doc(int index, Map<String, Object> body, Location at, ObjectRef ref) {
+    }
+
+    private static final Pattern METALLB_IMAGE = Pattern.compile("metallb/(?:controller|speaker):v?(\\d+\\.\\d+\\.\\d+)");
+    private static final Map<String, Manifest> PARSED = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Manifest> e) {
+            return size() > 8;
+        }
+    });
+
+    private final String origin;
+    private final List<Doc> docs;
+    private final List<String> stripped;
+
+    private Manifest(String origin, List<Doc> docs, List<String> stripped) {
+        this.origin = origin;
+        this.docs = docs;
+        this.stripped = stripped;
+    }
+
+    /** Parses (cached by sha256 for the JVM: validation and planning read the same bytes). */
+    static Manifest parse(String origin, byte[] bytes) throws ModuleException {
+        String key = ManifestSource.sha256(bytes) + "|" + origin;
+        Manifest m = PARSED.get(key);
+        if (m == null) {
+            m = doParse(origin, bytes);
+            PARSED.put(key, m);
+        }
+        return m;
+    }
+
+    private static Manifest doParse(String origin, byte[] bytes) throws ModuleException {
+        List<YamlDocument> yaml;
+        try {
+            yaml = YamlLoader.loadAll(origin, bytes);
+        } catch (InputException e) {
+            throw new ModuleException("manifest " + e.getMessage());
+        }
+        List<Doc> docs = new ArrayList<>();
+        List<String> stripped = new ArrayList<>();
+        int i = 0;
+        for (YamlDocument d : yaml) {
+            Location at = d.locate("");
+            if (d.root() == null) {
+                continue;
+            }
+            if (!(d.root() instanceof Map<?, ?>)) {
+                throw new ModuleException(at.format() + ": a manifest document must be a mapping (an object), not "
+                        + (d.root() instanceof List ? "a list" : "a scalar"));
+            }
+            Map<String, Object> body = Objects2.deepCopy(Objects2.map(d.root()));
+            if ("List".equals(body.get("kind")) && body.get("items") instanceof List<?> items) {
+                for (Object item : items) {
+                    Map<String, Object> obj = Objects2.deepCopy(Objects2.map(item));
+                    docs.add(doc(i++, obj, at, stripped));
+                }
+                continue;
+            }
+            docs.add(doc(i++, body, at, stripped));
+        }
+        return new Manifest(origin, List.copyOf(docs), List.copyOf(stripped));
+    }
+
+    private static Doc doc(int index, Map<String, Object> body, Location at, List<String> stripped) throws ModuleException {
+        ObjectRef ref = ObjectRef.of(body);
+        if (ref.apiVersion() == null || ref.kind() == null || ref.name() == null) {
+            throw new ModuleException(at.format() + ": a manifest object needs apiVersion, kind and metadata.name");
+        }
+        stripControllerOwned(body, ref, stripped);
+        return new Doc(index, body, at, ref);
+    }
+
+    static void stripControllerOwned(Map<String, Object> body, ObjectRef ref, List<String> stripped) {
+        if (CrdSchemas.isCrd(body) && Objects2.remove(body, "spec", "conversion", "webhook", "clientConfig", "caBundle")) {
+            stripped.add(ref.display() + " spec.conversion.webhook.clientConfig.caBundle (injected by the webhook's controller)");
+        }
+        Map<String, Object> md = Objects2.map(body.get("metadata"));
+        if (md.containsKey("creationTimestamp") && md.get("creationTimestamp") == null) {
+            md.remove("creationTimestamp");
+        }
+        body.remove("status");
+    }
+
+    String origin() {
+        return origin;
+    }
+
+    List<Doc> docs() {
+        return docs;
+    }
+
+    List<String> stripped() {
+        return stripped;
+    }
+
+    /** Apply order: Namespaces, then CRDs, then everything else in file order. */
+    List<Doc> ordered() {
+        List<Doc> ns = new ArrayList<>();
+        List<Doc> crds = new ArrayList<>();
+        List<Doc> rest = new ArrayList<>();
+        for (Doc d : docs) {
+            if ("Namespace".equals(d.ref().kind()) && "v1".equals(d.ref().apiVersion())) {
+                ns.add(d);
+            } else if (CrdSchemas.isCrd(d.body())) {
+                crds.add(d);
+            } else {
+                rest.add(d);
+            }
+        }
+        List<Doc> all = new ArrayList<>(ns);
+        all.addAll(crds);
+        all.addAll(rest);
+        return all;
+    }
+
+    CrdSchemas crdSchemas() {
+        CrdSchemas s = new CrdSchemas();
+        for (Doc d : docs) {
+            if (CrdSchemas.isCrd(d.body())) {
+                s.add(d.body(), origin);
+            }
+        }
+        return s;
+    }
+
+    /** The MetalLB version of the manifest's images (e.g. "0.14.8"), or null if it is not MetalLB. */
+    String metallbVersion() {
+        for (Doc d : docs) {
+            if (!"Deployment".equals(d.ref().kind()) && !"DaemonSet".equals(d.ref().kind())) {
+                continue;
+            }
+            for (Object c : Objects2.list(Objects2.at(d.body(), "spec", "template", "spec", "containers"))) {
+                Matcher m = METALLB_IMAGE.matcher(String.valueOf(Objects2.map(c).get("image")));
+                if (m.find()) {
+                    return m.group(1);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The names of the manifest's Namespaces. */
+    List<String> namespaces() {
+        List<String> ns = new ArrayList<>();
+        for (Doc d : docs) {
+            if ("Namespace".equals(d.ref().kind())) {
+                ns.add(d.ref().name());
+            }
+        }
+        return ns;
+    }
+}

@@ -1,0 +1,53 @@
+package edge.modules.k8s;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Names one Kubernetes object: apiVersion, kind, namespace (null for cluster-scoped) and name. */
+record ObjectRef(String apiVersion, String kind, String namespace, String name) {
+
+    static ObjectRef of(Map<String, Object> obj) {
+        Map<String, Object> md = Objects2.map(obj.get("metadata"));
+        return new ObjectRef(Objects2.str(obj.get("apiVersion")), Objects2.str(obj.get("kind")),
+                Objects2.str(md.get("namespace")), Objects2.str(md.get("name")));
+    }
+
+    String group() {
+        return apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+    }
+
+    ObjectRef withNamespace(String ns) {
+        return new ObjectRef(apiVersion, kind, ns, name);
+    }
+
+    /** {@code IPAddressPool metallb-system/metallb-pool}, {@code CustomResourceDefinition bgppeers.metallb.io}. */
+    String display() {
+        return kind + " " + (namespace == null ? "" : namespace + "/") + name;
+    }
+
+    /** Identity across versions of a kind (apiVersion's group only): for inventories and pruning. */
+    String identity() {
+        return group() + "/" + kind + "/" + (namespace == null ? "" : namespace) + "/" + name;
+    }
+
+    Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("apiVersion", apiVersion);
+        m.put("kind", kind);
+        if (namespace != null) {
+            m.put("namespace", namespace);
+        }
+        m.put("name", name);
+        return m;
+    }
+
+    static ObjectRef fromMap(Map<?, ?> m) {
+        return new ObjectRef(Objects2.str(m.get("apiVersion")), Objects2.str(m.get("kind")), Objects2.str(m.get("namespace")),
+                Objects2.str(m.get("name")));
+    }
+
+    @Override
+    public String toString() {
+        return display();
+    }
+}

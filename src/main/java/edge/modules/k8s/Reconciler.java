@@ -1,0 +1,228 @@
+package edge.modules.k8s;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import edge.engine.Change;
+import edge.engine.ModuleException;
+import edge.engine.TaskContext;
+import edge.engine.UnreachableException;
+import edge.transport.k8s.ApiResource;
+import edge.transport.k8s.KubeConnection;
+import edge.transport.k8s.KubeException;
+import edge.transport.k8s.KubeResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Server-side apply of single objects with field manager {@code edge} and
+ * {@code fieldValidation=Strict}, and the per-object decision changed/ok: the live object is compared
+ * with what a server-side dry-run apply of the desired object returns ({@link ObjectDiff}), so only
+ * fields that edge's apply would really change count, with the server's defaulting, list merging and
+ * ownership rules. Writes that fail because a webhook is not serving yet are retried with backoff up
+ * to a timeout; a webhook's denial is never retried.
+ */
+final class Reconciler {
+    static final String FIELD_MANAGER = "edge";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    enum Action { NONE, CREATE, UPDATE, PENDING }
+
+    /** What applying one object would do. {@code live} is null when the object does not exist. */
+    record ObjectPlan(ObjectRef ref, ApiResource resource, Map<String, Object> desired, Action action, List<Change> changes,
+                      Map<String, Object> live, String note) {
+        boolean changing() {
+            return action != Action.NONE;
+        }
+
+        Map<String, Object> summary() {
+            Map<String, Object> m = new LinkedHashMap<>(ref.toMap());
+            m.put("action", switch (action) {
+                case NONE -> "unchanged";
+                case CREATE -> "create";
+                case UPDATE -> "update";
+                case PENDING -> "create (pending)";
+            });
+            if (note != null) {
+                m.put("note", note);
+            }
+            return m;
+        }
+    }
+
+    private final KubeConnection conn;
+    private final TaskContext ctx;
+    private final boolean force;
+    private final Duration webhookTimeout;
+    private int webhookRetries;
+    private String lastRetryReason;
+
+    Reconciler(KubeConnection conn, TaskContext ctx, boolean force, Duration webhookTimeout) {
+        this.conn = conn;
+        this.ctx = ctx;
+        this.force = force;
+        this.webhookTimeout = webhookTimeout;
+    }
+
+    int webhookRetries() {
+        return webhookRetries;
+    }
+
+    String lastRetryReason() {
+        return lastRetryReason;
+    }
+
+    /** The served resource for the object's apiVersion and kind, or empty (CRD not installed, group-version not served). */
+    Optional<ApiResource> resource(ObjectRef ref) throws ModuleException {
+        try {
+            return conn.discovery().find(ref.apiVersion(), ref.kind());
+        } catch (KubeException e) {
+            throw K8sSupport.error(e);
+        }
+    }
+
+    /** Sets (namespaced kinds) or removes (cluster-scoped kinds) {@code metadata.namespace}; returns the final name. */
+    ObjectRef normalize(Map<String, Object> desired, ApiResource res, String defaultNamespace) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> md = (Map<String, Object>) desired.computeIfAbsent("metadata", k -> new LinkedHashMap<>());
+        if (res.namespaced()) {
+            if (md.get("namespace") == null || String.valueOf(md.get("namespace")).isBlank()) {
+                md.put("namespace", defaultNamespace);
+            }
+        } else {
+            md.remove("namespace");
+        }
+        return ObjectRef.of(desired);
+    }
+
+    /** The live object, or null when it does not exist. */
+    Map<String, Object> get(ApiResource res, ObjectRef ref) throws ModuleException {
+        KubeResponse r = call("GET", res.path(ref.namespace(), ref.name()), Map.of(), null);
+        if (r.code() == 404) {
+            return null;
+        }
+        if (!r.ok()) {
+            throw new ModuleException(ApiErrors.describe(ref, "read", r));
+        }
+        return r.json();
+    }
+
+    /** Compares the live object with a server-side dry run of the desired one. */
+    ObjectPlan plan(ApiResource res, ObjectRef ref, Map<String, Object> desired, boolean detailedCreate) throws ModuleException {
+        Map<String, Object> live = get(res, ref);
+        KubeResponse dry = applyCall(res, ref, desired, true);
+        if (!dry.ok()) {
+            if (ctx.checkMode() && dry.code() == 404 && ref.namespace() != null
+                    && dry.message().contains("namespaces \"" + ref.namespace() + "\" not found")) {
+                String note = "namespace " + ref.namespace() + " not created yet: would create";
+                return new ObjectPlan(ref, res, desired, Action.PENDING, List.of(Change.created(ref.display(), note)), null, note);
+            }
+            throw new ModuleException(ApiErrors.describe(ref, "server-side dry-run apply", dry));
+        }
+        Map<String, Object> merged = dry.json();
+        if (live == null) {
+            return new ObjectPlan(ref, res, desired, Action.CREATE, ObjectDiff.created(ref, desired, detailedCreate, "created"),
+                    null, null);
+        }
+        List<Change> changes = ObjectDiff.diff(ref, live, merged);
+        return new ObjectPlan(ref, res, desired, changes.isEmpty() ? Action.NONE : Action.UPDATE, changes, live, null);
+    }
+
+    /** A planned creation that could not be dry-run yet (its CRD or namespace comes earlier in the same apply). */
+    static ObjectPlan pending(ObjectRef ref, Map<String, Object> desired, String note) {
+        return new ObjectPlan(ref, null, desired, Action.PENDING, List.of(Change.created(ref.display(), note)), null, note);
+    }
+
+    /** Server-side apply for real; returns the object as stored. */
+    Map<String, Object> apply(ApiResource res, ObjectRef ref, Map<String, Object> desired) throws ModuleException {
+        KubeResponse r = applyCall(res, ref, desired, false);
+        if (!r.ok()) {
+            throw new ModuleException(ApiErrors.describe(ref, "server-side apply", r));
+        }
+        return r.json();
+    }
+
+    /** Deletes (background propagation); false when it was already gone. */
+    boolean delete(ApiResource res, ObjectRef ref, boolean dryRun) throws ModuleException {
+        Map<String, String> q = new LinkedHashMap<>();
+        q.put("propagationPolicy", "Background");
+        if (dryRun) {
+            q.put("dryRun", "All");
+        }
+        KubeResponse r = withWebhookRetries(ref, () -> call("DELETE", res.path(ref.namespace(), ref.name()), q, null));
+        if (r.code() == 404) {
+            return false;
+        }
+        if (!r.ok()) {
+            throw new ModuleException(ApiErrors.describe(ref, "delete", r));
+        }
+        return true;
+    }
+
+    private KubeResponse applyCall(ApiResource res, ObjectRef ref, Map<String, Object> desired, boolean dryRun)
+            throws ModuleException {
+        Map<String, String> q = new LinkedHashMap<>();
+        q.put("fieldManager", FIELD_MANAGER);
+        q.put("fieldValidation", "Strict");
+        if (force) {
+            q.put("force", "true");
+        }
+        if (dryRun) {
+            q.put("dryRun", "All");
+        }
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(K8sSupport.plain(desired));
+        } catch (JsonProcessingException e) {
+            throw new ModuleException(ref.display() + ": cannot serialize: " + e.getOriginalMessage());
+        }
+        return withWebhookRetries(ref, () -> call("PATCH", res.path(ref.namespace(), ref.name()), q, body));
+    }
+
+    interface Request {
+        KubeResponse send() throws ModuleException;
+    }
+
+    /**
+     * Sends, and while the answer says a webhook could not be called (or the server throttles), waits
+     * 1, 2, 4, 8, 10, 10... seconds and sends again, up to the webhook timeout.
+     */
+    KubeResponse withWebhookRetries(ObjectRef ref, Request request) throws ModuleException {
+        long deadline = System.nanoTime() + webhookTimeout.toNanos();
+        long delayMs = 1000;
+        while (true) {
+            KubeResponse r = request.send();
+            boolean retriable = ApiErrors.webhookUnavailable(r) || ApiErrors.throttled(r);
+            if (!retriable) {
+                return r;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new ModuleException(ref.display() + ": the webhook did not answer within " + webhookTimeout.toSeconds()
+                        + "s (webhook_timeout): " + r.message() + " (check that MetalLB's controller Deployment is Available"
+                        + " and its webhook Service has ready endpoints)");
+            }
+            webhookRetries++;
+            lastRetryReason = r.message();
+            long sleep = Math.min(delayMs, Math.max(1, left / 1_000_000));
+            ctx.log(ref.display() + ": " + (ApiErrors.throttled(r) ? "throttled" : "webhook not ready") + " (HTTP " + r.code()
+                    + ": " + r.message() + "); retrying in " + sleep + " ms");
+            ctx.sleep(Duration.ofMillis(sleep));
+            delayMs = Math.min(delayMs * 2, 10_000);
+        }
+    }
+
+    private KubeResponse call(String method, String path, Map<String, String> query, byte[] body) throws ModuleException {
+        try {
+            return conn.request(method, path, query, body, body == null ? null : KubeConnection.APPLY_PATCH);
+        } catch (KubeException e) {
+            throw K8sSupport.error(e);
+        }
+    }
+
+    static UnreachableException unreachable(String message) {
+        return new UnreachableException(message);
+    }
+}

@@ -1,0 +1,156 @@
+package edge.modules.k8s;
+
+import edge.engine.ModuleException;
+import edge.engine.TaskContext;
+import edge.transport.k8s.KubeConnection;
+import edge.transport.k8s.KubeException;
+import edge.transport.k8s.KubeResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Read-only readiness checks, polled until a timeout: CRDs Established (and NamesAccepted),
+ * Deployments Available, DaemonSets rolled out, Services with a ready endpoint.
+ */
+final class Waits {
+    static final String CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/";
+
+    private final KubeConnection conn;
+    private final TaskContext ctx;
+
+    Waits(KubeConnection conn, TaskContext ctx) {
+        this.conn = conn;
+        this.ctx = ctx;
+    }
+
+    interface Check {
+        /** Why the object is not ready yet, or null when it is. */
+        String notReady() throws ModuleException;
+    }
+
+    /** Polls {@code check} (250 ms, growing to 2 s) until it passes or {@code timeout} ends. */
+    void until(String what, Duration timeout, Check check) throws ModuleException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long delay = 250;
+        while (true) {
+            String why = check.notReady();
+            if (why == null) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ModuleException(what + " not ready after " + timeout.toSeconds() + "s: " + why);
+            }
+            ctx.log("waiting for " + what + ": " + why);
+            ctx.sleep(Duration.ofMillis(delay));
+            delay = Math.min(delay * 2, 2000);
+        }
+    }
+
+    String crdNotEstablished(String name) throws ModuleException {
+        Map<String, Object> crd = get(CRD_PATH + name);
+        if (crd == null) {
+            return "CRD " + name + " does not exist";
+        }
+        if (!"True".equals(Objects2.condition(crd, "NamesAccepted"))) {
+            return "CRD " + name + " names not accepted yet";
+        }
+        if (!"True".equals(Objects2.condition(crd, "Established"))) {
+            return "CRD " + name + " not Established yet";
+        }
+        return null;
+    }
+
+    /** Why the object of kind Deployment, DaemonSet or Service is not ready, or null (null also for other kinds). */
+    String notReady(ObjectRef ref, String path) throws ModuleException {
+        switch (ref.kind()) {
+            case "Deployment" -> {
+                Map<String, Object> d = get(path);
+                if (d == null) {
+                    return "does not exist";
+                }
+                long gen = Objects2.asLong(Objects2.at(d, "metadata", "generation"), 0);
+                long observed = Objects2.asLong(Objects2.at(d, "status", "observedGeneration"), -1);
+                long replicas = Objects2.asLong(Objects2.at(d, "spec", "replicas"), 1);
+                long updated = Objects2.asLong(Objects2.at(d, "status", "updatedReplicas"), 0);
+                long available = Objects2.asLong(Objects2.at(d, "status", "availableReplicas"), 0);
+                if (observed < gen) {
+                    return "the Deployment controller has not observed generation " + gen + " yet";
+                }
+                if (updated < replicas || available < replicas || !"True".equals(Objects2.condition(d, "Available"))) {
+                    return updated + "/" + replicas + " updated, " + available + "/" + replicas + " available";
+                }
+                return null;
+            }
+            case "DaemonSet" -> {
+                Map<String, Object> d = get(path);
+                if (d == null) {
+                    return "does not exist";
+                }
+                long gen = Objects2.asLong(Objects2.at(d, "metadata", "generation"), 0);
+                long observed = Objects2.asLong(Objects2.at(d, "status", "observedGeneration"), -1);
+                if (observed < 0) {
+                    return "no status yet (is a DaemonSet controller running?)";
+                }
+                if (observed < gen) {
+                    return "the DaemonSet controller has not observed generation " + gen + " yet";
+                }
+                long desired = Objects2.asLong(Objects2.at(d, "status", "desiredNumberScheduled"), 0);
+                long updated = Objects2.asLong(Objects2.at(d, "status", "updatedNumberScheduled"), 0);
+                long available = Objects2.asLong(Objects2.at(d, "status", "numberAvailable"), 0);
+                if (updated < desired || available < desired) {
+                    return updated + "/" + desired + " updated, " + available + "/" + desired + " available";
+                }
+                return null;
+            }
+            case "Service" -> {
+                Map<String, Object> s = get(path);
+                if (s == null) {
+                    return "does not exist";
+                }
+                if (Objects2.map(Objects2.at(s, "spec", "selector")).isEmpty() || "ExternalName".equals(Objects2.at(s, "spec", "type"))) {
+                    return null;
+                }
+                KubeResponse r = call("/apis/discovery.k8s.io/v1/namespaces/" + ref.namespace() + "/endpointslices",
+                        Map.of("labelSelector", "kubernetes.io/service-name=" + ref.name()));
+                if (!r.ok()) {
+                    return "cannot list its EndpointSlices: HTTP " + r.code() + ": " + r.message();
+                }
+                for (Object slice : Objects2.list(r.json().get("items"))) {
+                    for (Object ep : Objects2.list(Objects2.map(slice).get("endpoints"))) {
+                        Map<String, Object> e = Objects2.map(ep);
+                        if (!Objects2.list(e.get("addresses")).isEmpty()
+                                && !Boolean.FALSE.equals(Objects2.at(e, "conditions", "ready"))) {
+                            return null;
+                        }
+                    }
+                }
+                return "no ready endpoint";
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    static final List<String> WAITABLE = List.of("Deployment", "DaemonSet", "Service");
+
+    private Map<String, Object> get(String path) throws ModuleException {
+        KubeResponse r = call(path, Map.of());
+        if (r.code() == 404) {
+            return null;
+        }
+        if (!r.ok()) {
+            throw new ModuleException("GET " + path + ": HTTP " + r.code() + ": " + r.message());
+        }
+        return r.json();
+    }
+
+    private KubeResponse call(String path, Map<String, String> query) throws ModuleException {
+        try {
+            return conn.get(path, query);
+        } catch (KubeException e) {
+            throw K8sSupport.error(e);
+        }
+    }
+}
