@@ -23,7 +23,7 @@ import java.util.TreeMap;
  *
  * <p>Facts: {@code k8s_server_version}, {@code k8s_nodes} (name, internal_ip, internal_ips,
  * external_ips, hostname, roles, ready, schedulable, labels), {@code k8s_node_ips},
- * {@code k8s_loadbalancers} (namespace, name, ips, assigned, pool, ports) and {@code k8s_lb_ips}.
+ * {@code k8s_loadbalancers} (namespace, name, ips, assigned, pool, ports) and {@code k8s_loadbalancer_ips}.
  */
 public final class K8sFactsModule implements Module {
     @Override
@@ -92,7 +92,7 @@ public final class K8sFactsModule implements Module {
                 }
                 lbs.sort(Comparator.comparing(l -> l.get("namespace") + "/" + l.get("name")));
                 facts.put("k8s_loadbalancers", lbs);
-                facts.put("k8s_lb_ips", lbIps);
+                facts.put("k8s_loadbalancer_ips", lbIps);
             }
         } catch (KubeException e) {
             throw K8sSupport.error(e);

@@ -275,14 +275,14 @@ public final class K8sManifestModule implements Module {
                 result.put("warnings", warnings);
             }
             result.putAll(K8sSupport.clusterData(conn, before));
-            return Plan.noChange(result);
+            return Plan.noChange(result, warnings.isEmpty() ? null : String.join("; ", warnings));
         }
         if (!warnings.isEmpty()) {
             result.put("warnings", warnings);
         }
         result.putAll(K8sSupport.clusterData(conn, before));
         String recordNamespace = recordNs;
-        return Plan.of(changes, result, () -> {
+        return new Plan(changes, result, warnings.isEmpty() ? null : String.join("; ", warnings), () -> {
             Map<String, Object> data = new LinkedHashMap<>();
             List<String> crdNames = new ArrayList<>();
             Set<String> crdGroupVersions = new LinkedHashSet<>();

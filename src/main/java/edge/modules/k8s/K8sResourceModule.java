@@ -250,10 +250,11 @@ public final class K8sResourceModule implements Module {
             result.put("webhook_retries", rec.webhookRetries());
         }
         result.putAll(K8sSupport.clusterData(conn, before));
+        String message = warnings.isEmpty() ? null : String.join("; ", warnings);
         if (changes.isEmpty()) {
-            return Plan.noChange(result);
+            return Plan.noChange(result, message);
         }
-        return Plan.of(changes, result, () -> {
+        return new Plan(changes, result, message, () -> {
             Map<String, Object> data = new LinkedHashMap<>();
             List<String> applied = new ArrayList<>();
             for (Reconciler.ObjectPlan p : plans) {

@@ -132,6 +132,29 @@ class K8sBeforeContactTest {
     }
 
     @Test
+    void discoveryFetchesOnlyUsedGroupVersionsAndRefreshesOnceOnAMiss() throws Exception {
+        fake.json("/apis/metallb.io/v1beta1", Map.of("kind", "APIResourceList", "groupVersion", "metallb.io/v1beta1",
+                "resources", List.of(Map.of("name", "ipaddresspools", "kind", "IPAddressPool", "namespaced", true),
+                        Map.of("name", "ipaddresspools/status", "kind", "IPAddressPool", "namespaced", true))));
+        try (edge.transport.k8s.KubeConnection c = edge.transport.k8s.KubeConnection.open(
+                new edge.transport.k8s.KubeTarget(fake.kubeconfig(dir), null, "test"))) {
+            edge.transport.k8s.ApiDiscovery d = c.discovery();
+            assertEquals("/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools/p",
+                    d.find("metallb.io/v1beta1", "IPAddressPool").orElseThrow().path("metallb-system", "p"));
+            d.find("metallb.io/v1beta1", "IPAddressPool");
+            assertEquals(List.of("GET /apis/metallb.io/v1beta1"), fake.apiRequests(), "kept in memory");
+            assertTrue(d.find("metallb.io/v1beta1", "BGPPeer").isEmpty());
+            assertTrue(d.find("metallb.io/v1beta1", "BGPPeer").isEmpty());
+            assertEquals(2, fake.apiRequests().size(), "one refresh on a miss, then the miss is remembered");
+            d.invalidate("metallb.io/v1beta1");
+            d.find("metallb.io/v1beta1", "IPAddressPool");
+            assertEquals(3, fake.apiRequests().size(), "fetched again after its CRDs changed");
+            assertTrue(d.find("example.com/v1", "Thing").isEmpty(), "a group-version that is not served (404)");
+            assertEquals(Map.of("GET", 4L, "mutating", 0L, "total", 4L), c.counter().since(Map.of()));
+        }
+    }
+
+    @Test
     void anUnreachableApiServerMakesTheHostsUnreachable() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -346,14 +346,14 @@ class MetalLbAcceptanceTest {
                   tasks:
                     - name: cluster facts
                       k8s_facts: {}
-                      until: result.ansible_facts.k8s_lb_ips | length > 0
+                      until: result.ansible_facts.k8s_loadbalancer_ips | length > 0
                       retries: 30
                       delay: 0.5
                     - name: neighbors come from the actual nodes
                       assert:
                         that:
                           - k8s_node_ips | length >= 3
-                          - k8s_lb_ips | length > 0
+                          - k8s_loadbalancer_ips | length > 0
                 """);
         K8sProject.Run r = project.run("facts.yml", "--check");
         assertEquals(0, r.exit(), r.out());
@@ -458,6 +458,34 @@ class MetalLbAcceptanceTest {
         assertNotNull(cluster.get("/api/v1/namespaces/edge-prune/configmaps/c"), "not in the record: never pruned");
         K8sProject.Run again = project.run("prune.yml", "--detailed-exitcode");
         assertEquals(0, again.exit(), again.out());
+    }
+
+    @Test
+    @Order(13)
+    void stateAbsentDeletesAndIsThenOk() throws Exception {
+        String pool = "/apis/metallb.io/v1beta1/namespaces/" + NS + "/ipaddresspools/edge-retry-pool";
+        org.junit.jupiter.api.Assumptions.assumeTrue(cluster.get(pool) != null, "needs the pool of the webhook test");
+        project.write("absent.yml", """
+                - hosts: k8s
+                  tasks:
+                    - name: no more retry pool
+                      k8s_resource:
+                        state: absent
+                        definition:
+                          - apiVersion: metallb.io/v1beta1
+                            kind: IPAddressPool
+                            metadata: {name: edge-retry-pool, namespace: metallb-system}
+                          - apiVersion: example.com/v1
+                            kind: NotInstalled
+                            metadata: {name: x, namespace: default}
+                """);
+        K8sProject.Run r = project.run("absent.yml", "--diff");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("- IPAddressPool metallb-system/edge-retry-pool: delete"), r.out());
+        awaitGone(pool);
+        K8sProject.Run again = project.run("absent.yml", "--detailed-exitcode");
+        assertEquals(0, again.exit(), again.out());
+        assertEquals(0L, again.requests().get("mutating"));
     }
 
     private static void awaitGone(String path) throws Exception {
