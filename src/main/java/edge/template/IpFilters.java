@@ -11,7 +11,7 @@ import java.util.List;
  * The address checks a BGP site needs, named after ansible.utils' filters:
  * {@code x | ipaddr} (the value if it is an IP address or CIDR, else false),
  * {@code x | ipaddr('address')} / {@code ('network')} / {@code ('prefix')},
- * {@code net | network_in_network(other)} (other lies inside net),
+ * {@code net | network_in_network(other)} (other lies inside net), {@code ip | in_network(net)} (the reverse),
  * {@code a | network_overlaps(b)} (the two share an address; IPs count as /32 or /128).
  */
 final class IpFilters {
@@ -101,6 +101,13 @@ final class IpFilters {
             Object apply(Object var, Object[] args) {
                 Net outer = parse(var);
                 Net inner = args.length > 0 ? parse(args[0]) : null;
+                return outer != null && inner != null && outer.contains(inner);
+            }
+        }, new Simple("in_network") {
+            @Override
+            Object apply(Object var, Object[] args) {
+                Net inner = parse(var);
+                Net outer = args.length > 0 ? parse(args[0]) : null;
                 return outer != null && inner != null && outer.contains(inner);
             }
         }, new Simple("network_overlaps") {

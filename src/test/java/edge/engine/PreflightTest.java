@@ -122,6 +122,8 @@ class PreflightTest {
                           - "not ('k8snode1' | ipaddr)"
                           - "not ('300.1.1.1' | ipaddr)"
                           - "'fd00::/64' | network_in_network('fd00::1')"
+                          - "'192.168.32.7' is in_network('192.168.32.0/24')"
+                          - "['192.168.32.7', '10.0.0.1'] | select('in_network', '192.168.32.0/24') | list | length == 1"
                 """);
         Cli.Result r = cli.run("run", "-i", dir.resolve("inventory").toString(), dir.resolve("site.yml").toString());
         assertEquals(0, r.exitCode(), r::all);
