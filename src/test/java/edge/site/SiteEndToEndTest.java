@@ -181,6 +181,7 @@ class SiteEndToEndTest {
         String xmlAfterDrift = fw.readConfigXml();
 
         Cli.Result check = site("--check", "--diff", "--detailed-exitcode");
+        System.out.println("=== edge run playbooks/site.yml --check --diff (drift on both sides)\n" + check.out());
         assertEquals(ExitCodes.CHANGED, check.exitCode(), check::all);
         assertTrue(check.out().contains("64999") && check.out().contains("192.168.33.0/24"), "the diff shows both drifts\n" + check.out());
         assertEquals(xmlAfterDrift, fw.readConfigXml(), "--check changes nothing on the firewall");
