@@ -8,8 +8,8 @@
 #   src/test/bench/k8s-noop.sh [N] [JAR]          (defaults: 7 runs, target/edge.jar)
 #
 # With KUBECONFIG set, that cluster is used (it must be allowed to run MetalLB in metallb-system).
-# Otherwise a private instance of the k8s lab (src/test/lab/k8s) is started on 127.0.0.43:<port>
-# and stopped at the end (by PID, through its own `down`). Needs python3 for the JSON.
+# Otherwise a private instance of the k8s lab (src/test/lab/k8s) is started on 127.0.0.43:<free port>
+# and stopped at the end (SIGTERM to its supervisor's PID, then the lab's own `down`). Needs python3.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 n=${1:-7}
@@ -20,9 +20,15 @@ fixture="$root/../shared/fixtures/metallb/metallb-native-v0.14.8.yaml"
 sha=$(cut -d' ' -f1 "$fixture.sha256")
 work=$(mktemp -d)
 labdir=""
+sup=""
+bin=""
 cleanup() {
+	if [ -n "$sup" ]; then
+		kill -TERM "$sup" 2>/dev/null || true
+		wait "$sup" 2>/dev/null || true
+	fi
 	if [ -n "$labdir" ]; then
-		EDGE_K8S_LAB_DIR="$labdir" "$root/src/test/lab/k8s/controlplane.sh" down >/dev/null 2>&1 || true
+		"$bin/edge-k8s-lab" down --dir "$labdir" >/dev/null 2>&1 || true
 		rm -rf "$labdir"
 	fi
 	rm -rf "$work"
@@ -31,10 +37,17 @@ trap cleanup EXIT
 
 kubeconfig=${KUBECONFIG:-}
 if [ -z "$kubeconfig" ]; then
+	bin=$("$root/src/test/lab/k8s/build.sh" | sed -n 's/^bin: //p')
 	labdir=$(mktemp -d /tmp/edge-k8s-bench-XXXXXX)
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.43",0)); print(s.getsockname()[1]); s.close()')
-	EDGE_K8S_LAB_DIR="$labdir" EDGE_K8S_LAB_LISTEN="127.0.0.43:$port" "$root/src/test/lab/k8s/controlplane.sh" up >/dev/null
-	kubeconfig="$labdir/kubeconfig"
+	"$bin/edge-k8s-lab" up --dir "$labdir" --bin "$bin" --listen 127.0.0.43:0 --metallb=true --exit-with-parent \
+		>"$labdir/supervisor.log" 2>&1 </dev/null &
+	sup=$!
+	for _ in $(seq 1 900); do
+		grep -q '"phase": "ready"' "$labdir/status.json" 2>/dev/null && break
+		kill -0 "$sup" 2>/dev/null || { echo "k8s lab failed to start:" >&2; tail -20 "$labdir/supervisor.log" >&2; exit 1; }
+		sleep 0.2
+	done
+	kubeconfig=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kubeconfig"])' "$labdir/status.json")
 fi
 
 mkdir -p "$work/inventory"

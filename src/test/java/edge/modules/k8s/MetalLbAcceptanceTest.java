@@ -138,8 +138,9 @@ class MetalLbAcceptanceTest {
         assertEquals("0.14.8", manifest.path("metallb_version").asText());
         assertTrue(manifest.path("left_to_controllers").toString().contains("bgppeers.metallb.io"), manifest.toString());
         JsonNode resources = r.result("MetalLB BGP resources").path("result");
-        // Right after install the webhook cannot answer yet: edge retried instead of failing.
-        assertTrue(resources.path("webhook_retries").asInt() > 0, "webhook retries: " + resources);
+        // Right after install the webhook usually cannot answer yet: edge retries instead of failing
+        // (asserted deterministically in webhookNotServingIsRetriedUntilTheControllerIsBack).
+        System.out.println("k8s acceptance: first run webhook retries: " + resources.path("webhook_retries").asInt());
 
         assertEquals(List.of("192.168.32.0/24"), strings(cluster.get(POOL), "spec", "addresses"));
         Map<String, Object> adv = cluster.get(ADV);
@@ -486,6 +487,37 @@ class MetalLbAcceptanceTest {
         K8sProject.Run again = project.run("absent.yml", "--detailed-exitcode");
         assertEquals(0, again.exit(), again.out());
         assertEquals(0L, again.requests().get("mutating"));
+    }
+
+    @Test
+    @Order(14)
+    void aFieldAnotherManagerTookIsAConflictUntilForceTrue() throws Exception {
+        String deploy = "/apis/apps/v1/namespaces/" + NS + "/deployments/controller";
+        String body = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"controller\",\"namespace\":\""
+                + NS + "\"},\"spec\":{\"revisionHistoryLimit\":5}}";
+        KubeResponse taken = cluster.api().request("PATCH", deploy, Map.of("fieldManager", "helm", "force", "true"),
+                body.getBytes(java.nio.charset.StandardCharsets.UTF_8), edge.transport.k8s.KubeConnection.APPLY_PATCH);
+        assertTrue(taken.ok(), taken.toString());
+        Map.Entry<Path, String> m = K8sTestCluster.manifest("0.15.3");
+        String play = """
+                - hosts: k8s
+                  tasks:
+                    - name: MetalLB manifest
+                      k8s_manifest: {url: "%s", sha256: "%s", name: metallb, force: %s}
+                """;
+        project.write("conflict.yml", play.formatted(m.getKey().toUri(), m.getValue(), "false"));
+        K8sProject.Run conflict = project.run("conflict.yml");
+        assertEquals(ExitCodes.HOST_FAILED, conflict.exit(), conflict.out());
+        String msg = conflict.result("MetalLB manifest").path("msg").asText();
+        assertTrue(msg.contains("Deployment metallb-system/controller") && msg.contains("conflict with \"helm\"")
+                && msg.contains(".spec.revisionHistoryLimit") && msg.contains("set force: true"), msg);
+        assertEquals(5, ((Number) Objects2.at(cluster.get(deploy), "spec", "revisionHistoryLimit")).intValue());
+
+        project.write("conflict.yml", play.formatted(m.getKey().toUri(), m.getValue(), "true"));
+        K8sProject.Run forced = project.run("conflict.yml", "--diff");
+        assertEquals(0, forced.exit(), forced.out());
+        assertTrue(forced.out().contains("~ Deployment metallb-system/controller spec.revisionHistoryLimit: 5 -> 3"), forced.out());
+        assertEquals(3, ((Number) Objects2.at(cluster.get(deploy), "spec", "revisionHistoryLimit")).intValue());
     }
 
     private static void awaitGone(String path) throws Exception {
