@@ -26,7 +26,7 @@ supervisor_pid() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q edge-k8s-lab && echo "$pid"
 }
 
-phase() { sed -n 's/^  "phase": "\(.*\)",$/\1/p' "$DIR/status.json" 2>/dev/null | head -1; }
+phase() { [ -f "$DIR/status.json" ] || return 0; sed -n 's/^  "phase": "\(.*\)",$/\1/p' "$DIR/status.json" 2>/dev/null | head -1 || true; }
 
 print_env() {
   echo "export KUBECONFIG=$DIR/kubeconfig"

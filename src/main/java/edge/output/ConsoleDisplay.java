@@ -92,6 +92,12 @@ public final class ConsoleDisplay implements RunListener {
     }
 
     private void hostLine(String host, Task task, TaskResult r) {
+        if (r.data().get("warnings") instanceof List<?> warnings && !task.noLog() && !"shared".equals(r.sharedWith())) {
+            // Like Ansible's [WARNING]: shown at every verbosity, because they need a person's attention.
+            for (Object w : warnings) {
+                line(PURPLE, "[WARNING]: " + host + ": " + w);
+            }
+        }
         String item = r.itemLabel() == null ? "" : " => (item=" + (task.noLog() ? "None" : r.itemLabel()) + ")";
         switch (r.status()) {
             case OK -> {

@@ -35,7 +35,23 @@ final class K8sTestCluster implements AutoCloseable {
         this.api = KubeConnection.open(new KubeTarget(kubeconfig, context, "test"));
     }
 
+    /** The k3s container when the k3s profile runs the tests (closed with the cluster). */
+    private K3s k3s;
+
     static K8sTestCluster start() throws KubeException {
+        if (K3s.requested()) {
+            K3s started;
+            try {
+                started = K3s.start();
+            } catch (org.opentest4j.TestAbortedException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot start k3s: " + e, e);
+            }
+            K8sTestCluster c = new K8sTestCluster(started.kubeconfig(), null, null);
+            c.k3s = started;
+            return c;
+        }
         String external = System.getProperty("edge.k8s.kubeconfig");
         if (external != null && !external.isBlank()) {
             Path p = Path.of(external).toAbsolutePath();
@@ -129,6 +145,13 @@ final class K8sTestCluster implements AutoCloseable {
         api.close();
         if (controlPlane != null) {
             controlPlane.close();
+        }
+        if (k3s != null) {
+            try {
+                k3s.close();
+            } catch (Exception e) {
+                System.err.println("k3s: stopping the container failed: " + e);
+            }
         }
     }
 }
