@@ -2,7 +2,6 @@ package edge.cli;
 
 import edge.core.InputException;
 import edge.core.Redactor;
-import edge.core.Secret;
 import edge.engine.Json;
 import edge.inventory.Group;
 import edge.inventory.Inventory;
@@ -48,7 +47,7 @@ final class InventoryCommand implements Callable<Integer> {
         try {
             inv = InventoryLoader.load(inventory);
         } catch (InputException e) {
-            return Workspace.report(e, spec.commandLine().getErr());
+            return Workspace.report(e, spec.commandLine().getErr(), new Redactor());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (action.graph) {
@@ -82,10 +81,9 @@ final class InventoryCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    @SuppressWarnings("unchecked")
     private static Map<String, Object> masked(Map<String, Object> vars) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        vars.forEach((k, v) -> out.put(k, Redactor.isSecretName(k) && v != null ? Secret.MASK : v));
-        return out;
+        return (Map<String, Object>) Redactor.maskSecretKeys(vars);
     }
 
     private static void graph(Inventory inv, String group, int depth, PrintWriter out) {

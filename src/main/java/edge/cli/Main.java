@@ -24,8 +24,14 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, validate or inventory");
     }
 
+    /** Set by the SIGTERM/Ctrl-C hook: System.exit must not be called then (it would block the hook forever). */
+    static volatile boolean shuttingDown;
+
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        if (!shuttingDown) {
+            System.exit(code);
+        }
     }
 
     /** Runs the CLI and returns the exit code (tests call this directly). */

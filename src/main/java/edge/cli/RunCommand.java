@@ -85,12 +85,12 @@ final class RunCommand implements Callable<Integer> {
         JsonReport report = jsonReport == null ? null : new JsonReport(jsonReport, redactor, header());
         Workspace ws;
         try {
-            ws = Workspace.load(common, playbook, Modules.all());
+            ws = Workspace.load(common, playbook, Modules.all(), redactor);
         } catch (InputException e) {
             if (report != null) {
-                report.writeFailure(ExitCodes.INVALID_INPUT, e.problems().stream().map(p -> p.format()).toList());
+                report.writeFailure(ExitCodes.INVALID_INPUT, e.problems().stream().map(p -> redactor.redact(p.format())).toList());
             }
-            return Workspace.report(e, spec.commandLine().getErr());
+            return Workspace.report(e, spec.commandLine().getErr(), redactor);
         }
         Path lockPath = lockFile != null ? lockFile : RunLock.lockFileFor(common.inventory);
         try (RunLock lock = RunLock.acquire(lockPath, "edge run " + playbook);
@@ -111,9 +111,10 @@ final class RunCommand implements Callable<Integer> {
             Thread main = Thread.currentThread();
             Thread hook = new Thread(() -> {
                 // SIGTERM / Ctrl-C: stop starting new work, let the current step finish its atomic write.
+                Main.shuttingDown = true;
                 main.interrupt();
                 try {
-                    main.join(15_000);
+                    main.join((edge.engine.Runner.FINISH_RUNNING_SECONDS + 10) * 1000);
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
                 }
@@ -125,6 +126,9 @@ final class RunCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 return ExitCodes.INTERRUPTED;
             }
+            if (outcome.exitCode() == RunOutcome.INTERRUPTED) {
+                spec.commandLine().getErr().println("edge: interrupted; the steps that were running finished, nothing else was started");
+            }
             return outcome.exitCode();
         } catch (RunLock.HeldException e) {
             spec.commandLine().getErr().println("edge: " + e.getMessage());
@@ -132,9 +136,6 @@ final class RunCommand implements Callable<Integer> {
                 report.writeFailure(ExitCodes.LOCKED, List.of(e.getMessage()));
             }
             return ExitCodes.LOCKED;
-        } catch (InterruptedException e) {
-            spec.commandLine().getErr().println("edge: interrupted");
-            return ExitCodes.INTERRUPTED;
         } catch (IOException e) {
             spec.commandLine().getErr().println("edge: " + e.getMessage());
             return ExitCodes.ERROR;

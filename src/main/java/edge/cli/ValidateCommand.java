@@ -25,8 +25,9 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        edge.core.Redactor redactor = new edge.core.Redactor();
         try {
-            Workspace ws = Workspace.load(common, playbook, Modules.all());
+            Workspace ws = Workspace.load(common, playbook, Modules.all(), redactor);
             int tasks = 0;
             for (Play p : ws.playbook().plays()) {
                 tasks += p.tasks().size() + p.handlers().size();
@@ -36,7 +37,7 @@ final class ValidateCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         } catch (InputException e) {
-            return Workspace.report(e, spec.commandLine().getErr());
+            return Workspace.report(e, spec.commandLine().getErr(), redactor);
         }
     }
 }

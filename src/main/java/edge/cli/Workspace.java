@@ -17,7 +17,8 @@ import java.util.Map;
 /** Inventory, playbook and extra vars, loaded and checked together so that every problem is reported at once. */
 record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> extraVars) {
 
-    static Workspace load(CommonOptions common, Path playbookFile, ModuleRegistry modules) throws InputException {
+    static Workspace load(CommonOptions common, Path playbookFile, ModuleRegistry modules, edge.core.Redactor redactor)
+            throws InputException {
         List<Problem> problems = new ArrayList<>();
         Map<String, Object> extra = Map.of();
         try {
@@ -36,7 +37,7 @@ record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> ext
         problems.addAll(loader.problems());
         if (inventory != null && playbook != null) {
             if (problems.isEmpty()) {
-                problems.addAll(Preflight.check(inventory, playbook, common.limit, modules, extra));
+                problems.addAll(Preflight.check(inventory, playbook, common.limit, modules, extra, redactor));
             } else {
                 problems.addAll(Preflight.check(inventory, playbook, common.limit));
             }
@@ -47,9 +48,9 @@ record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> ext
         return new Workspace(inventory, playbook, extra);
     }
 
-    static int report(InputException e, PrintWriter err) {
+    static int report(InputException e, PrintWriter err, edge.core.Redactor redactor) {
         for (Problem p : e.problems()) {
-            err.println("ERROR: " + p.format());
+            err.println("ERROR: " + redactor.redact(p.format()));
         }
         int n = e.problems().size();
         err.println("edge: " + n + (n == 1 ? " error" : " errors") + "; nothing was contacted or changed.");

@@ -19,12 +19,35 @@ public final class Redactor {
 
     public void register(String secret) {
         if (secret != null && secret.length() >= MIN_LENGTH) {
-            secrets.add(secret);
-            String trimmed = secret.strip();
-            if (trimmed.length() >= MIN_LENGTH) {
-                secrets.add(trimmed);
+            for (String form : new String[] {secret, secret.strip()}) {
+                if (form.length() >= MIN_LENGTH) {
+                    secrets.add(form);
+                    // Output is often JSON (debug, -v, the report): mask the escaped spelling too.
+                    secrets.add(jsonEscaped(form));
+                }
             }
         }
+    }
+
+    private static String jsonEscaped(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
     }
 
     public void register(Secret secret) {
@@ -51,7 +74,36 @@ public final class Redactor {
     /** Variable names that hold secrets by convention (Ansible users name them so). */
     public static boolean isSecretName(String name) {
         String n = name.toLowerCase();
-        return n.contains("password") || n.contains("passphrase") || n.contains("secret") || n.contains("token")
-                || n.endsWith("_key") && !n.endsWith("_public_key") || n.equals("ansible_password");
+        return n.contains("password") || n.contains("passphrase") || n.contains("passwd") || n.contains("secret")
+                || n.contains("token") || n.endsWith("_pass") || n.equals("pass")
+                || n.endsWith("_key") && !n.endsWith("_public_key");
+    }
+
+    /** Registers every value in {@code value} that sits under a secret-looking key, at any depth. */
+    public void registerSecretsIn(Object value, boolean underSecretKey) {
+        if (value instanceof String s) {
+            if (underSecretKey) {
+                register(s);
+            }
+        } else if (value instanceof java.util.Map<?, ?> m) {
+            m.forEach((k, v) -> registerSecretsIn(v, underSecretKey || isSecretName(String.valueOf(k))));
+        } else if (value instanceof Iterable<?> l) {
+            l.forEach(v -> registerSecretsIn(v, underSecretKey));
+        } else if (value != null && underSecretKey && !(value instanceof Boolean)) {
+            register(String.valueOf(value));
+        }
+    }
+
+    /** A copy of {@code value} with every value under a secret-looking key replaced by the mask. */
+    public static Object maskSecretKeys(Object value) {
+        if (value instanceof java.util.Map<?, ?> m) {
+            java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), isSecretName(String.valueOf(k)) && v != null ? Secret.MASK : maskSecretKeys(v)));
+            return out;
+        }
+        if (value instanceof java.util.List<?> l) {
+            return l.stream().map(Redactor::maskSecretKeys).toList();
+        }
+        return value;
     }
 }

@@ -19,14 +19,13 @@ public final class Preflight {
 
     /** Host patterns, then every module's own {@link Module#validate} for each task. */
     public static List<Problem> check(Inventory inventory, Playbook playbook, String limit, ModuleRegistry modules,
-                                      java.util.Map<String, Object> extraVars) {
+                                      java.util.Map<String, Object> extraVars, edge.core.Redactor redactor) {
         List<Problem> problems = new java.util.ArrayList<>(check(inventory, playbook, limit));
         if (!problems.isEmpty()) {
             return problems;
         }
         RunOptions options = new RunOptions(false, false, 0, 1, limit, List.of(), List.of(), extraVars, false);
-        Runner scopes = new Runner(inventory, playbook, modules, options, new RunListener() { }, new edge.core.Redactor(),
-                new RunResources());
+        Runner scopes = new Runner(inventory, playbook, modules, options, new RunListener() { }, redactor, new RunResources());
         for (Play play : playbook.plays()) {
             List<String> hosts = HostPattern.parse(play.hosts()).resolve(inventory);
             List<edge.playbook.Task> all = new java.util.ArrayList<>(play.tasks());

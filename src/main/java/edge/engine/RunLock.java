@@ -37,11 +37,15 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    /** Where the lock of an inventory lives: one file per inventory path, in the user's runtime directory. */
+    /**
+     * Where the lock of an inventory lives: one file per inventory path, in a directory only this user
+     * can write ($XDG_RUNTIME_DIR/edge, else ~/.cache/edge/locks), never a shared temp directory where
+     * another user could plant a symlink or hold the lock.
+     */
     public static Path lockFileFor(Path inventory) {
         String runtime = System.getenv("XDG_RUNTIME_DIR");
         Path dir = runtime != null && !runtime.isBlank() ? Path.of(runtime, "edge")
-                : Path.of(System.getProperty("java.io.tmpdir"), "edge-" + System.getProperty("user.name"));
+                : Path.of(System.getProperty("user.home"), ".cache", "edge", "locks");
         String key;
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(
@@ -54,8 +58,14 @@ public final class RunLock implements AutoCloseable {
     }
 
     public static RunLock acquire(Path lockFile, String description) throws HeldException, IOException {
-        Files.createDirectories(lockFile.getParent());
-        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Path dir = lockFile.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        }
+        // Never follow a symlink: a planted link would make us truncate and write some other file.
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
         FileLock l;
         try {
             l = ch.tryLock();

@@ -13,6 +13,12 @@ public record RunOutcome(int exitCode, int changedTasks, boolean anyFailed, bool
     public static final int HOST_FAILED = 2;
     public static final int HOST_UNREACHABLE = 4;
     public static final int CHANGED = 10;
+    public static final int INTERRUPTED = 99;
+
+    static RunOutcome interrupted(Map<String, HostStats> stats) {
+        RunOutcome o = of(stats, false);
+        return new RunOutcome(INTERRUPTED, o.changedTasks(), o.anyFailed(), o.anyUnreachable());
+    }
 
     static RunOutcome of(Map<String, HostStats> stats, boolean detailed) {
         int changed = 0;

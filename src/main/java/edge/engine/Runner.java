@@ -52,7 +52,12 @@ public final class Runner {
         this.executor = new TaskExecutor(modules, options, listener, redactor, resources, templater, playbook.dir(), transactions);
     }
 
-    public RunOutcome run() throws InterruptedException {
+    /** How long a SIGTERM/Ctrl-C waits for the steps already running (a commit's write must not be cut). */
+    public static final long FINISH_RUNNING_SECONDS = 60;
+
+    private volatile boolean stopping;
+
+    public RunOutcome run() {
         List<String> limit = options.limit() == null ? null : HostPattern.parse(options.limit()).resolve(inventory);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, options.forks()), r -> {
             Thread t = new Thread(r, "edge-worker");
@@ -80,10 +85,24 @@ public final class Runner {
                 }
                 runPlay(play, playHosts, pool);
             }
+        } catch (InterruptedException e) {
+            // SIGTERM or Ctrl-C: start nothing new, but let running steps finish, so that an interrupted run
+            // never leaves a half-applied change behind (a write_config without its FRR regeneration).
+            stopping = true;
+            listener.warning("interrupted: letting the steps already running finish (up to " + FINISH_RUNNING_SECONDS
+                    + " s); nothing new is started");
         } finally {
-            pool.shutdownNow();
+            pool.shutdown();
+            try {
+                if (!pool.awaitTermination(FINISH_RUNNING_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                    pool.shutdownNow();
+                }
+            } catch (InterruptedException again) {
+                pool.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
         }
-        RunOutcome outcome = RunOutcome.of(stats, options.detailedExitCode());
+        RunOutcome outcome = stopping ? RunOutcome.interrupted(stats) : RunOutcome.of(stats, options.detailedExitCode());
         listener.recap(stats, outcome);
         return outcome;
     }
@@ -237,6 +256,9 @@ public final class Runner {
     private Future<?> runOn(PlayContext pc, Task task, List<String> targets, String h, Map<String, Future<TaskResult>> sharedClaims,
                             ExecutorService pool) {
         return pool.submit(() -> {
+                if (stopping) {
+                    return; // interrupted while this host was waiting for a worker: do not start
+                }
                 HostState state = hosts.get(h);
                 TaskResult r;
                 try {
@@ -251,6 +273,16 @@ public final class Runner {
                             + "' at " + task.at().format() + ")", Map.of(), List.of(), "", java.time.Duration.ZERO, null, List.of(), null);
                 }
                 record(state, task, r, task.runOnce() ? targets : List.of(h));
+                if (task.runOnce() && r.status() == Status.FAILED && !r.ignored() || task.runOnce() && r.status() == Status.UNREACHABLE) {
+                    // As in Ansible: a run_once task that fails fails the step for every host it ran for.
+                    for (String other : targets) {
+                        if (!other.equals(h)) {
+                            record(hosts.get(other), task, new TaskResult(Status.FAILED, false, false,
+                                    "run_once task failed on " + h + ": " + r.message(), Map.of(), List.of(), "",
+                                    java.time.Duration.ZERO, null, List.of(), null), List.of(other));
+                        }
+                    }
+                }
         });
     }
 

@@ -60,9 +60,7 @@ public final class Scope implements Vars {
                 if (layer.raw() && containsTemplate(value)) {
                     value = resolve(name, value);
                 }
-                if (Redactor.isSecretName(name)) {
-                    registerSecrets(value);
-                }
+                redactor.registerSecretsIn(value, Redactor.isSecretName(name));
                 return value;
             }
         }
@@ -82,16 +80,6 @@ public final class Scope implements Vars {
             throw new Templater.TemplateVarException("in variable '" + name + "': " + e.getMessage());
         } finally {
             resolving.remove(key);
-        }
-    }
-
-    private void registerSecrets(Object value) {
-        if (value instanceof String s) {
-            redactor.register(s);
-        } else if (value instanceof Map<?, ?> m) {
-            m.values().forEach(this::registerSecrets);
-        } else if (value instanceof List<?> l) {
-            l.forEach(this::registerSecrets);
         }
     }
 

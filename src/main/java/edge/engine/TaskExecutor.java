@@ -75,9 +75,10 @@ final class TaskExecutor {
                 return once(host, task, scope, null, sharedClaims, start);
             }
             Object items = task.loop() instanceof String s ? templater.renderString(s, scope) : templater.render(task.loop(), scope);
-            if (!(items instanceof List<?> list)) {
+            if (!(items instanceof List<?> loopList)) {
                 return failure(task, "loop must evaluate to a list, got " + typeName(items), start);
             }
+            List<?> list = task.flattenLoop() ? flattenOnce(loopList) : loopList;
             if (list.isEmpty()) {
                 return skipped(start, null);
             }
@@ -97,6 +98,12 @@ final class TaskExecutor {
                 } else {
                     r = once(host, task, itemScope, label, sharedClaims, itemStart);
                 }
+                // As in Ansible, each item's result carries the item, so register.results[].item works.
+                Map<String, Object> withItem = new LinkedHashMap<>(r.data());
+                withItem.put(task.loopVar(), item);
+                withItem.put("ansible_loop_var", task.loopVar());
+                r = new TaskResult(r.status(), r.changed(), r.ignored(), r.message(), withItem, r.changes(), r.diff(),
+                        r.duration(), r.itemLabel(), r.items(), r.sharedWith());
                 results.add(r);
                 if (r.status() == Status.UNREACHABLE) {
                     break;
@@ -107,6 +114,19 @@ final class TaskExecutor {
         } catch (TemplateException | Templater.TemplateVarException e) {
             return failure(task, e.getMessage(), start);
         }
+    }
+
+    /** with_items flattens one level: [[1, 2], [3]] gives three items. */
+    private static List<Object> flattenOnce(List<?> list) {
+        List<Object> out = new ArrayList<>();
+        for (Object o : list) {
+            if (o instanceof List<?> inner) {
+                out.addAll(inner);
+            } else {
+                out.add(o);
+            }
+        }
+        return out;
     }
 
     private TaskResult once(HostState host, Task task, Scope scope, String label,
@@ -150,6 +170,11 @@ final class TaskExecutor {
     private TaskResult sharedResult(Future<TaskResult> owner, String host, long start) {
         try {
             TaskResult r = owner.get();
+            if (r.status() == Status.FAILED || r.status() == Status.UNREACHABLE) {
+                // The shared system is in the same state for every host: they all stop here, as the owner did.
+                return new TaskResult(Status.FAILED, false, false, "the same task failed on the shared system from another host: "
+                        + r.message(), r.data(), List.of(), "", elapsed(start), r.itemLabel(), List.of(), null);
+            }
             // Reported as skipped-with-reason: the shared system was handled on another host.
             return new TaskResult(Status.SKIPPED, false, false, "handled once for the shared system on another host",
                     r.data(), List.of(), "", elapsed(start), r.itemLabel(), List.of(), "shared");
@@ -212,6 +237,9 @@ final class TaskExecutor {
         } catch (ModuleException e) {
             return afterConditions(task, scope, new TaskResult(Status.FAILED, false, false, e.getMessage(), e.data(), List.of(), "",
                     elapsed(start), null, List.of(), null));
+        } catch (Templater.TemplateVarException e) {
+            // A host variable the module read (e.g. k8s_kubeconfig) has a template that cannot be rendered: the user's to fix.
+            return failure(task, e.getMessage(), start);
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "module " + module.name() + " crashed", e);
             java.io.StringWriter trace = new java.io.StringWriter();

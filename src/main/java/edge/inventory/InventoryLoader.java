@@ -76,6 +76,7 @@ public final class InventoryLoader {
         for (Path file : files) {
             readFile(file);
         }
+        findCycles();
         Map<String, Map<String, Object>> groupVars = readVarsDir(varsBase.resolve("group_vars"));
         Map<String, Map<String, Object>> hostVars = readVarsDir(varsBase.resolve("host_vars"));
         problems.throwIfAny();
@@ -100,6 +101,39 @@ public final class InventoryLoader {
             built.put(g.name, new Group(g.name, List.copyOf(g.hosts), List.copyOf(g.children), Map.copyOf(g.vars), g.at));
         }
         return new Inventory(source, hosts, built, groupVars, hostVars);
+    }
+
+    /** Groups defined in different places can still form a cycle (g has child h, h has child g). */
+    private void findCycles() {
+        java.util.Set<String> done = new java.util.HashSet<>();
+        for (String g : groups.keySet()) {
+            cycleFrom(g, new ArrayList<>(), done);
+        }
+    }
+
+    private boolean cycleFrom(String group, List<String> path, java.util.Set<String> done) {
+        if (path.contains(group)) {
+            List<String> cycle = new ArrayList<>(path.subList(path.indexOf(group), path.size()));
+            cycle.add(group);
+            problems.add(groups.get(group).at, group, "groups form a cycle: " + String.join(" -> ", cycle)
+                    + "; a group cannot be its own descendant");
+            return true;
+        }
+        if (!done.add(group)) {
+            return false;
+        }
+        GroupBuilder g = groups.get(group);
+        if (g == null) {
+            return false;
+        }
+        path.add(group);
+        for (String child : g.children) {
+            if (cycleFrom(child, path, done)) {
+                return true;
+            }
+        }
+        path.remove(path.size() - 1);
+        return false;
     }
 
     private java.util.Set<String> reachableFrom(String root) {

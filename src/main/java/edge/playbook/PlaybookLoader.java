@@ -261,6 +261,7 @@ public final class PlaybookLoader {
                 args,
                 raw.get("when"),
                 loop,
+                !raw.containsKey("loop") && raw.containsKey("with_items"),
                 (String) loopControl.getOrDefault("loop_var", "item"),
                 loopControl.get("label"),
                 (String) raw.get("register"),

@@ -15,6 +15,7 @@ public record Task(
         Object args,
         Object when,
         Object loop,
+        boolean flattenLoop,
         String loopVar,
         Object loopLabel,
         String register,
@@ -38,13 +39,13 @@ public record Task(
 
     /** A task the engine itself runs (committing staged changes), shown like any other. */
     public static Task synthetic(String name, String module, Location at) {
-        return new Task(name, module, Map.of(), null, null, "item", null, null, List.of(), List.of(), List.of(), null, null, 0,
+        return new Task(name, module, Map.of(), null, null, false, "item", null, null, List.of(), List.of(), List.of(), null, null, 0,
                 false, false, null, null, null, Map.of(), false, null, at, "", new SourceMap(at.file()));
     }
 
     /** The same task with its name rendered for display (names may use variables, as in Ansible). */
     public Task withName(String rendered) {
-        return new Task(rendered, module, args, when, loop, loopVar, loopLabel, register, tags, notifies, listen, retries, until,
+        return new Task(rendered, module, args, when, loop, flattenLoop, loopVar, loopLabel, register, tags, notifies, listen, retries, until,
                 delay, ignoreErrors, noLog, checkMode, changedWhen, failedWhen, vars, runOnce, diff, at, pointer, sources);
     }
 

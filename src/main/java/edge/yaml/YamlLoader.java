@@ -249,9 +249,7 @@ public final class YamlLoader {
         if (negative) {
             value = value.negate();
         }
-        if (value.bitLength() < 32) {
-            return value.intValue();
-        }
+        // Long, the type Jinja arithmetic and literals produce, so that [1, 2] from YAML equals [1, 2] in a template.
         if (value.bitLength() < 64) {
             return value.longValue();
         }

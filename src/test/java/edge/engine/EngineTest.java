@@ -222,6 +222,127 @@ class EngineTest {
     }
 
     @Test
+    void secretsWithJsonSpecialCharactersAndNestedSecretKeysAreMasked() throws IOException {
+        String secret = "q\"uo\\te-Secret";
+        cli.write("inventory/host_vars/fw1.yml", """
+                ansible_ssh_pass: ssh-pass-value-1
+                bgp: {neighbor_password: nested-secret-2, asn: 64501}
+                """);
+        cli.write("secrets/pw", secret + "\n");
+        cli.write("site.yml", """
+                - hosts: fw1
+                  vars:
+                    weird_password: "{{ lookup('file', playbook_dir ~ '/secrets/pw') }}"
+                  tasks:
+                    - debug: var=weird_password
+                    - debug: var=bgp
+                    - debug: var=ansible_ssh_pass
+                """);
+        Path report = dir.resolve("r.json");
+        Cli.Result r = run("site.yml", "-v", "--json", report.toString());
+        assertEquals(0, r.exitCode(), r::all);
+        String escaped = secret.replace("\\", "\\\\").replace("\"", "\\\"");
+        for (String leak : new String[] {secret, escaped, "nested-secret-2", "ssh-pass-value-1"}) {
+            assertFalse(r.all().contains(leak), "leaked " + leak + ":\n" + r.all());
+            assertFalse(Files.readString(report).contains(leak), "leaked in the report: " + leak);
+        }
+        assertTrue(r.out().contains("\"asn\": 64501"), "non-secret fields stay visible\n" + r.out());
+        Cli.Result inv = cli.run("inventory", "-i", dir.resolve("inventory").toString(), "--host", "fw1");
+        assertFalse(inv.out().contains("nested-secret-2") || inv.out().contains("ssh-pass-value-1"), inv::out);
+    }
+
+    @Test
+    void aSecretInAValidationMessageIsMasked() throws IOException {
+        cli.write("site.yml", """
+                - hosts: fw1
+                  vars:
+                    api_token: tok-123456789
+                  tasks:
+                    - preflight:
+                        that: api_token | length > 40
+                        fail_msg: "token {{ api_token }} is too short"
+                """);
+        Cli.Result r = run("site.yml");
+        assertEquals(ExitCodes.INVALID_INPUT, r.exitCode(), r::all);
+        assertTrue(r.err().contains("token ******** is too short"), r::err);
+        assertFalse(r.all().contains("tok-123456789"), r::all);
+    }
+
+    @Test
+    void aSymlinkedLockFileIsNeverFollowed() throws IOException {
+        cli.write("site.yml", "- hosts: fw1\n  tasks:\n    - debug: msg=x\n");
+        Path victim = cli.write("victim.txt", "precious\n");
+        Path lock = dir.resolve("locks/edge.lock");
+        Files.createDirectories(lock.getParent());
+        Files.createSymbolicLink(lock, victim);
+        Cli.Result r = run("site.yml", "--lock-file", lock.toString());
+        assertEquals(ExitCodes.ERROR, r.exitCode(), r::all);
+        assertEquals("precious\n", Files.readString(victim), "the lock must not write through a symlink");
+    }
+
+    @Test
+    void aRunOnceFailureStopsEveryHostItRanFor() throws IOException {
+        cli.write("site.yml", """
+                - hosts: k8s
+                  tasks:
+                    - fail: msg=cluster step failed
+                      run_once: true
+                    - debug: msg="must not run"
+                """);
+        Cli.Result r = run("site.yml");
+        assertEquals(ExitCodes.HOST_FAILED, r.exitCode(), r::all);
+        assertFalse(r.out().contains("must not run"), r::out);
+        assertTrue(r.out().matches("(?s).*k8snode2\\s+: ok=0\\s+changed=0\\s+unreachable=0\\s+failed=1.*"), r::out);
+    }
+
+    @Test
+    void localFileKeepsTheModeOfAnExistingFileWhenRewriting() throws IOException {
+        Path f = dir.resolve("out/fw1.txt");
+        Files.writeString(f, "old\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        cli.write("site.yml", """
+                - hosts: fw1
+                  tasks:
+                    - local_file: {path: "{{ playbook_dir }}/out/fw1.txt", content: "new\\n"}
+                """);
+        Cli.Result r = run("site.yml");
+        assertEquals(0, r.exitCode(), r::all);
+        assertEquals("new\n", Files.readString(f));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        try (var files = Files.list(f.getParent())) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".edge-tmp")), "no temporary file left");
+        }
+    }
+
+    @Test
+    void sigtermLetsTheRunningStepFinishStartsNothingNewAndReports() throws Exception {
+        cli.write("site.yml", """
+                - hosts: fw1
+                  tasks:
+                    - name: long step
+                      wait_for: {port: 1, state: stopped, delay: 3, timeout: 10}
+                    - name: next step
+                      local_file: {path: "{{ playbook_dir }}/next-step-ran", content: x}
+                """);
+        Path report = dir.resolve("interrupted.json");
+        Process p = cli.start("run", "-i", dir.resolve("inventory").toString(), dir.resolve("site.yml").toString(),
+                "--json", report.toString(), "--lock-file", dir.resolve("l.lock").toString());
+        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("TASK [long step]")) {
+            // wait until the long step runs
+        }
+        Thread.sleep(1000); // the banner is printed just before the step starts; let it start (its delay is 3 s)
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        out.transferTo(java.io.Writer.nullWriter());
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS));
+        assertFalse(Files.exists(dir.resolve("next-step-ran")), "nothing new is started after SIGTERM");
+        JsonNode doc = Json.mapper().readTree(Files.readString(report));
+        assertEquals(ExitCodes.INTERRUPTED, doc.get("exit_code").asInt(), doc.toString());
+        assertEquals("ok", doc.at("/plays/0/tasks/0/hosts/fw1/status").asText(), "the running step finished: " + doc);
+    }
+
+    @Test
     void jsonReportHasStatusChangedDiffAndDurationPerHostAndTask() throws IOException {
         cli.write("site.yml", FILES);
         Path report = dir.resolve("r.json");

@@ -182,6 +182,15 @@ class PlaybookLanguageTest {
                           - not looped.results[0].skipped
                     - debug: msg="{{ item }}"
                       with_items: [a, b]
+                    - set_fact: {seen: "{{ item }}"}
+                      with_items: [[1, 2], [3]]
+                      register: flat
+                    - assert:
+                        that:
+                          - flat.results | length == 3
+                          - flat.results | map(attribute='item') | list == [1, 2, 3]
+                          - looped.results[0].peer.inventory_hostname == 'k8smaster1'
+                          - looped.results[0].ansible_loop_var == 'peer'
                 """);
         assertEquals(0, r.exitCode(), r::all);
         assertTrue(r.out().contains("ok: [fw1] => (item=k8smaster1)"), r::out);

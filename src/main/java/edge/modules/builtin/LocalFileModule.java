@@ -69,9 +69,26 @@ public final class LocalFileModule implements Module {
         return Plan.of(changes, result, () -> {
             try {
                 if (rewrite) {
-                    Path tmp = path.resolveSibling("." + path.getFileName() + ".edge-tmp");
-                    Files.writeString(tmp, content, StandardCharsets.UTF_8);
-                    Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    // The temporary file gets its final mode when it is created (the requested one, else the
+                    // existing file's), so the content is never readable by more users than intended.
+                    Set<PosixFilePermission> perms = mode != null ? permissions(mode)
+                            : Files.exists(path) ? Files.getPosixFilePermissions(path) : null;
+                    Path dir = path.toAbsolutePath().getParent();
+                    Path tmp;
+                    if (perms == null) {
+                        // a new file without 'mode': created like any file (0666 minus the umask), as Ansible does
+                        tmp = dir.resolve("." + path.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".edge-tmp");
+                        Files.write(tmp, new byte[0], java.nio.file.StandardOpenOption.CREATE_NEW);
+                    } else {
+                        tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".edge-tmp",
+                                PosixFilePermissions.asFileAttribute(perms));
+                    }
+                    try {
+                        Files.writeString(tmp, content, StandardCharsets.UTF_8);
+                        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    } finally {
+                        Files.deleteIfExists(tmp);
+                    }
                 }
                 if (mode != null) {
                     Files.setPosixFilePermissions(path, permissions(mode));
