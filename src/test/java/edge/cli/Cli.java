@@ -61,6 +61,17 @@ public final class Cli {
         }
     }
 
+    /** {@code edge COMMAND -i DIR/inventory DIR/PLAYBOOK EXTRA...}: the usual shape of a test run. */
+    public Result playbook(String command, String playbook, String... extra) {
+        String[] args = new String[4 + extra.length];
+        args[0] = command;
+        args[1] = "-i";
+        args[2] = dir.resolve("inventory").toString();
+        args[3] = dir.resolve(playbook).toString();
+        System.arraycopy(extra, 0, args, 4, extra.length);
+        return run(args);
+    }
+
     /** Runs edge in a separate JVM (same classpath): for locks, signals and real process exit codes. */
     public Process start(String... args) throws IOException {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -50,13 +50,7 @@ class EngineTest {
     }
 
     private Cli.Result run(String playbook, String... extra) {
-        String[] args = new String[4 + extra.length];
-        args[0] = "run";
-        args[1] = "-i";
-        args[2] = dir.resolve("inventory").toString();
-        args[3] = dir.resolve(playbook).toString();
-        System.arraycopy(extra, 0, args, 4, extra.length);
-        return cli.run(args);
+        return cli.playbook("run", playbook, extra);
     }
 
     private static final String FILES = """

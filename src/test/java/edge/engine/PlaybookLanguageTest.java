@@ -44,13 +44,7 @@ class PlaybookLanguageTest {
 
     private Cli.Result run(String playbook, String... extra) throws IOException {
         cli.write("site.yml", playbook);
-        String[] args = new String[4 + extra.length];
-        args[0] = "run";
-        args[1] = "-i";
-        args[2] = dir.resolve("inventory").toString();
-        args[3] = dir.resolve("site.yml").toString();
-        System.arraycopy(extra, 0, args, 4, extra.length);
-        return cli.run(args);
+        return cli.playbook("run", "site.yml", extra);
     }
 
     /** The JSON that debug printed for a host, e.g. {"msg": ...}. */

@@ -37,13 +37,7 @@ class PreflightTest {
 
     private Cli.Result validate(String playbook, String... extra) throws IOException {
         cli.write("site.yml", playbook);
-        String[] args = new String[4 + extra.length];
-        args[0] = "validate";
-        args[1] = "-i";
-        args[2] = dir.resolve("inventory").toString();
-        args[3] = dir.resolve("site.yml").toString();
-        System.arraycopy(extra, 0, args, 4, extra.length);
-        return cli.run(args);
+        return cli.playbook("validate", "site.yml", extra);
     }
 
     static final String RULES = """

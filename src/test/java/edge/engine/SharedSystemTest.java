@@ -109,34 +109,20 @@ class SharedSystemTest {
 
     @Test
     void runsOncePerClusterAndReportsTheOthersAsShared() throws Exception {
-        Files.writeString(dir.resolve("hosts.yml"), """
+        String text = run("""
                 all:
                   children:
                     east: {vars: {cluster: east}, hosts: {e1: , e2: , e3: }}
                     west: {vars: {cluster: west}, hosts: {w1: , w2: }}
-                """);
-        Files.writeString(dir.resolve("site.yml"), """
+                """, """
                 - hosts: all
                   tasks:
                     - cluster_op: {op: apply}
                       register: op
                     - assert: {that: ["op.cluster == cluster"]}
-                """);
-        ModuleRegistry modules = Modules.all().register(new ClusterOp());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Redactor redactor = new Redactor();
-        RunOptions options = new RunOptions(false, false, 0, 5, null, List.of(), List.of(), Map.of(), false);
-        RunOutcome outcome;
-        try (RunResources resources = new RunResources()) {
-            outcome = new Runner(InventoryLoader.load(dir.resolve("hosts.yml")),
-                    new PlaybookLoader(modules).load(dir.resolve("site.yml")), modules, options,
-                    new edge.output.ConsoleDisplay(new PrintStream(out, true, StandardCharsets.UTF_8), false, 0, false, false, redactor),
-                    redactor, resources).run();
-        }
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, outcome.exitCode(), text);
+                """, 0);
         assertEquals(2, plans.get(), "once per cluster\n" + text);
         assertEquals(3, text.split("shared system: handled on another host", -1).length - 1, text);
-        assertTrue(text.matches("(?s).*PLAY RECAP.*"), text);
+        assertTrue(text.contains("ok: [e1]") && text.contains("ok: [w1]"), "the first host of each cluster runs it\n" + text);
     }
 }
