@@ -182,7 +182,8 @@ public final class K8sResourceModule implements Module {
                     }
                 }
                 incompatible.addAll(Compatibility.problems(version, new CrdSchemas().add(schema.get().crd(), "crd"), null));
-            } else if (res == null && !(check && state.fromManifests.versionsOf(ref.group(), ref.kind()).size() > 0)) {
+            } else if (res == null) {
+                // Not served, and no manifest of this run defines this apiVersion: even --check cannot plan it.
                 List<String> versions = state.fromManifests.versionsOf(ref.group(), ref.kind());
                 throw new ModuleException(ref.display() + ": the cluster does not serve kind " + ref.kind() + " in "
                         + ref.apiVersion() + (versions.isEmpty() ? " (is its CRD installed? apply the manifest first)"
@@ -229,7 +230,10 @@ public final class K8sResourceModule implements Module {
             }
             Reconciler.ObjectPlan p;
             if (res == null) {
-                CrdSchemas.Entry e = state.fromManifests.find(ObjectRef.of(obj).apiVersion(), ObjectRef.of(obj).kind()).orElseThrow();
+                ObjectRef wanted = ObjectRef.of(obj);
+                CrdSchemas.Entry e = state.fromManifests.find(wanted.apiVersion(), wanted.kind()).orElseThrow(() -> new ModuleException(
+                        wanted.display() + ": the cluster does not serve kind " + wanted.kind() + " in " + wanted.apiVersion()
+                                + " (the manifest's CRD serves " + state.fromManifests.versionsOf(wanted.group(), wanted.kind()) + ")"));
                 ObjectRef ref = rec.normalize(obj, new ApiResource(e.group(), e.version(), e.kind(), e.plural(), e.namespaced()),
                         defaultNs);
                 p = Reconciler.pending(ref, obj, "CRD not installed yet: would create");
