@@ -20,17 +20,64 @@ final class K8sSupport {
     private K8sSupport() {
     }
 
-    /** The cluster of this task (module args, inventory variables, KUBECONFIG, ~/.kube/config). */
-    static KubeTarget target(TaskContext ctx) {
-        return KubeTarget.resolve(ctx.stringArg("kubeconfig", null), ctx.stringArg("context", null),
-                name -> {
-                    Object v = ctx.vars().get(name);
-                    return v == Vars.UNDEFINED ? null : v;
-                }, System.getenv(), ctx.playbookDir());
+    /** A failure to read one of the variables that name the cluster. */
+    private static final class VarFailure extends RuntimeException {
+        final String name;
+
+        VarFailure(String name, RuntimeException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.name = name;
+        }
     }
 
+    /**
+     * The cluster of this task (module args, inventory variables, KUBECONFIG, ~/.kube/config). A
+     * variable that cannot be read (its template fails, e.g. an unset {@code lookup('env', ...)}) or
+     * a value that is not a usable path is the user's to fix: a ModuleException that names it.
+     */
+    static KubeTarget target(TaskContext ctx) throws ModuleException {
+        String kubeconfig = ctx.stringArg("kubeconfig", null);
+        String context = ctx.stringArg("context", null);
+        try {
+            return KubeTarget.resolve(kubeconfig, context, name -> {
+                try {
+                    Object v = ctx.vars().get(name);
+                    return v == Vars.UNDEFINED ? null : v;
+                } catch (RuntimeException e) {
+                    throw new VarFailure(name, e);
+                }
+            }, System.getenv(), ctx.playbookDir());
+        } catch (VarFailure e) {
+            throw new ModuleException("cannot read the variable " + e.name + " (" + what(e.name) + "): " + message(e.getCause())
+                    + "; fix " + e.name + " where it is set (inventory, group or host vars, extra vars), or give the task's "
+                    + (KubeTarget.VAR_CONTEXT.equals(e.name) ? "context" : "kubeconfig") + " argument");
+        } catch (RuntimeException e) {
+            String source = kubeconfig != null && !kubeconfig.isBlank() ? "the task's kubeconfig argument"
+                    : "the variable " + KubeTarget.VAR_KUBECONFIG + " or KUBECONFIG";
+            throw new ModuleException("cannot use the kubeconfig path from " + source + ": " + message(e)
+                    + "; set it to the path of a kubeconfig file");
+        }
+    }
+
+    private static String what(String var) {
+        return KubeTarget.VAR_CONTEXT.equals(var) ? "the kubeconfig context of the Kubernetes tasks"
+                : "the kubeconfig file of the Kubernetes tasks";
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * The engine's key for "once per cluster". When the cluster cannot be named (a bad variable), the
+     * key is that error, so that hosts failing the same way fail once, in {@link #connection}.
+     */
     static Optional<String> sharedSystem(TaskContext ctx) {
-        return Optional.of(target(ctx).key());
+        try {
+            return Optional.of(target(ctx).key());
+        } catch (ModuleException e) {
+            return Optional.of("k8s:unresolved:" + e.getMessage());
+        }
     }
 
     private record Holder(KubeConnection connection, KubeException error) implements AutoCloseable {
@@ -50,6 +97,11 @@ final class K8sSupport {
                 return new Holder(KubeConnection.open(t), null);
             } catch (KubeException e) {
                 return new Holder(null, e);
+            } catch (RuntimeException e) {
+                // client-java on a malformed kubeconfig (a context that is not a map, a bad certificate, ...)
+                return new Holder(null, KubeException.config("cannot use kubeconfig " + t.kubeconfig() + " (from " + t.from()
+                        + "): " + message(e) + "; fix the file, or point " + KubeTarget.VAR_KUBECONFIG
+                        + " (or the task's kubeconfig argument) at another one"));
             }
         });
         if (h.error() != null) {

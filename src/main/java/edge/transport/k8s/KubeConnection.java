@@ -74,9 +74,14 @@ public final class KubeConnection implements AutoCloseable {
             throw KubeException.config("kubeconfig " + file + " is empty");
         }
         kc.setFile(file.toFile());
-        if (target.context() != null && !kc.setContext(target.context())) {
-            throw KubeException.config("context '" + target.context() + "' is not in kubeconfig " + file + " (contexts: "
-                    + String.join(", ", contextNames(kc)) + ")");
+        try {
+            if (target.context() != null && !kc.setContext(target.context())) {
+                throw KubeException.config("context '" + target.context() + "' is not in kubeconfig " + file + " (contexts: "
+                        + String.join(", ", contextNames(kc)) + ")");
+            }
+        } catch (RuntimeException e) {
+            // client-java casts the entries it reads: a context, cluster or user that is not a map
+            throw KubeException.config("cannot use context '" + target.context() + "' of kubeconfig " + file + ": " + e.getMessage());
         }
         if (kc.getCurrentContext() == null || kc.getServer() == null) {
             throw KubeException.config("kubeconfig " + file + " has no current-context with a cluster server; set "

@@ -186,6 +186,80 @@ class K8sBeforeContactTest {
         assertTrue(msg.contains("does not exist") && msg.contains("k8s_kubeconfig"), msg);
     }
 
+    /** An inventory of two k8s hosts with these group variables. */
+    private void inventory(String vars) throws Exception {
+        project.write("inventory/hosts.yml", """
+                all:
+                  children:
+                    k8s:
+                      vars:
+                %s
+                      hosts:
+                        k8smaster1:
+                        k8snode1:
+                """.formatted(vars.strip().indent(8).stripTrailing()));
+        project.write("facts.yml", """
+                - hosts: k8s
+                  tasks:
+                    - name: facts
+                      k8s_facts: {}
+                """);
+    }
+
+    @Test
+    void aClusterVariableThatCannotBeReadIsTheUsersErrorNamingTheVariable() throws Exception {
+        String unset = "EDGE_TEST_SURELY_UNSET_KUBECONFIG";
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv(unset) == null, unset + " is set");
+        inventory("k8s_kubeconfig: \"{{ lookup('env', '" + unset + "') }}\"");
+        K8sProject.Run r = project.run("facts.yml");
+        assertEquals(ExitCodes.HOST_FAILED, r.exit(), r.out());
+        String msg = r.result("facts").path("msg").asText();
+        assertTrue(msg.startsWith("cannot read the variable k8s_kubeconfig (the kubeconfig file of the Kubernetes tasks): "), msg);
+        assertTrue(msg.contains("environment variable " + unset + " is not set"), msg);
+        assertTrue(msg.endsWith("; fix k8s_kubeconfig where it is set (inventory, group or host vars, extra vars), or give the"
+                + " task's kubeconfig argument"), msg);
+        assertFalse(r.out().contains("internal error"), r.out());
+        assertTrue(r.out().contains("skipping: [k8snode1]"), "one failure for the cluster, not one per host\n" + r.out());
+        assertEquals(List.of(), fake.requests());
+
+        inventory("k8s_kubeconfig: \"" + fake.kubeconfig(dir) + "\"\nk8s_context: \"{{ no_such_variable.context }}\"");
+        K8sProject.Run ctx = project.run("facts.yml");
+        assertEquals(ExitCodes.HOST_FAILED, ctx.exit(), ctx.out());
+        String ctxMsg = ctx.result("facts").path("msg").asText();
+        assertTrue(ctxMsg.startsWith("cannot read the variable k8s_context (the kubeconfig context of the Kubernetes tasks): ")
+                && ctxMsg.contains("no_such_variable") && ctxMsg.endsWith("or give the task's context argument"), ctxMsg);
+        assertFalse(ctx.out().contains("internal error"), ctx.out());
+        assertEquals(List.of(), fake.requests());
+    }
+
+    @Test
+    void aKubeconfigOrPathTheClientCannotUseIsTheUsersErrorNamingIt() throws Exception {
+        Path bad = dir.resolve("bad-kubeconfig");
+        Files.writeString(bad, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: c, cluster: {server: "%s"}}]
+                users: [{name: u, user: {token: t}}]
+                contexts: [{name: good, context: {cluster: c, user: u}}, {name: broken, context: 3}]
+                current-context: good
+                """.formatted(fake.url()));
+        inventory("k8s_kubeconfig: \"" + bad + "\"\nk8s_context: broken");
+        K8sProject.Run r = project.run("facts.yml");
+        assertEquals(ExitCodes.HOST_FAILED, r.exit(), r.out());
+        String msg = r.result("facts").path("msg").asText();
+        assertTrue(msg.startsWith("cannot use context 'broken' of kubeconfig " + bad + ": "), msg);
+        assertFalse(r.out().contains("internal error"), r.out());
+
+        inventory("k8s_kubeconfig: \"kube\\0config\"");
+        K8sProject.Run nul = project.run("facts.yml");
+        assertEquals(ExitCodes.HOST_FAILED, nul.exit(), nul.out());
+        String nulMsg = nul.result("facts").path("msg").asText();
+        assertTrue(nulMsg.startsWith("cannot use the kubeconfig path from the variable k8s_kubeconfig or KUBECONFIG: ")
+                && nulMsg.endsWith("; set it to the path of a kubeconfig file"), nulMsg);
+        assertFalse(nul.out().contains("internal error"), nul.out());
+        assertEquals(List.of(), fake.requests());
+    }
+
     @Test
     void invalidResourcesAreRefusedAtValidateTimeWithFileAndLine() throws Exception {
         Path local = K8sTestCluster.manifest("0.14.8").getKey();
