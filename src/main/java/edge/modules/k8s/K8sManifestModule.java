@@ -181,24 +181,63 @@ public final class K8sManifestModule implements Module {
             applied.add(p.ref());
         }
         boolean prune = ctx.boolArg("prune", false);
+        List<ObjectRef> recorded = ManifestRecord.objects(liveRecord);
+        String distrust = liveRecord == null ? null : ManifestRecord.untrusted(liveRecord);
+        if (distrust != null) {
+            String what = "edge's record " + recordRef.display() + " was not written by edge alone: " + distrust;
+            if (prune) {
+                throw new ModuleException(what + ". Refusing to prune from it (nothing was changed): whoever can edit it could"
+                        + " make edge delete other objects. Check who changed it; then delete it (edge records the current"
+                        + " manifest afresh, and objects that already left the manifest are not pruned) or run once with"
+                        + " prune: false, which rewrites it from the manifest.");
+            }
+            warnings.add(what + "; its object list is not used, and edge rewrites it from the manifest");
+            recorded = List.of();
+        }
+        PruneScope scope = new PruneScope(plans);
         List<ObjectRef> stale = new ArrayList<>();
+        List<String> ignored = new ArrayList<>();
         List<Map.Entry<ObjectRef, ApiResource>> toDelete = new ArrayList<>();
         List<Change> pruneChanges = new ArrayList<>();
-        List<ObjectRef> recorded = ManifestRecord.objects(liveRecord);
-        for (int i = recorded.size() - 1; i >= 0; i--) {
-            ObjectRef old = recorded.get(i);
+        // Forwards, in the record's order: the record is written back in this order (a stable record is no change).
+        for (ObjectRef old : recorded) {
             if (current.contains(old.identity()) || (old.kind().equals("Namespace") && old.name().equals(recordNs))) {
                 continue;
             }
+            String why = scope.outside(old);
+            if (why != null) {
+                ignored.add(old.display() + " (" + why + ")");
+                continue;
+            }
             Optional<ApiResource> r = rec.resource(old);
-            if (r.isEmpty() || rec.get(r.get(), old) == null) {
+            if (r.isEmpty()) {
+                continue; // kind no longer served: gone with its CRD
+            }
+            why = scope.outside(old, r.get());
+            if (why != null) {
+                ignored.add(old.display() + " (" + why + ")");
+                continue;
+            }
+            Map<String, Object> live = rec.get(r.get(), old);
+            if (live == null) {
                 continue; // already gone
+            }
+            if (!ManifestRecord.appliedByEdge(live)) {
+                ignored.add(old.display() + " (not applied by edge: no server-side apply of field manager \"edge\" on it)");
+                continue;
             }
             stale.add(old);
             if (prune) {
                 toDelete.add(Map.entry(old, r.get()));
                 pruneChanges.add(Change.removed(old.display(), "left the manifest: delete"));
             }
+        }
+        // Deleted in reverse order of the record (custom resources before their CRDs, objects before their namespace).
+        java.util.Collections.reverse(toDelete);
+        java.util.Collections.reverse(pruneChanges);
+        if (!ignored.isEmpty()) {
+            warnings.add("edge's record " + recordRef.display() + " lists " + ignored.size() + " object(s) that edge does not prune"
+                    + " and drops from the record: " + String.join(", ", ignored));
         }
         List<ObjectRef> recordObjects = new ArrayList<>(applied);
         if (!prune) {
@@ -255,6 +294,9 @@ public final class K8sManifestModule implements Module {
         result.put("record", recordRef.display());
         if (!manifest.stripped().isEmpty()) {
             result.put("left_to_controllers", manifest.stripped());
+        }
+        if (!ignored.isEmpty()) {
+            result.put("record_ignored", ignored);
         }
         if (!stale.isEmpty()) {
             List<String> names = stale.stream().map(ObjectRef::display).toList();
@@ -322,7 +364,8 @@ public final class K8sManifestModule implements Module {
                 }
             }
             if (!recordChanges.isEmpty()) {
-                rec.apply(cmRes, recordRef, desiredRecord);
+                // The record is edge's own object: forced, so that edge owns its data again after someone else wrote it.
+                new Reconciler(conn, ctx, true, K8sSupport.seconds(ctx, "webhook_timeout", 300)).apply(cmRes, recordRef, desiredRecord);
             }
             if (!deleted.isEmpty()) {
                 data.put("pruned", deleted);
@@ -399,5 +442,58 @@ public final class K8sManifestModule implements Module {
         String origin = loaded.origin();
         String base = origin.substring(origin.lastIndexOf('/') + 1);
         return base.replaceAll("\\.(ya?ml|json)$", "");
+    }
+
+    /**
+     * What a prune may touch: only kinds (API group and kind) that the current manifest has, in
+     * namespaces that the manifest's objects use or create; a cluster-scoped object only if the
+     * manifest has cluster-scoped objects of that kind. The record itself is not trusted for more.
+     */
+    static final class PruneScope {
+        private final Set<String> kinds = new HashSet<>();
+        private final Set<String> clusterKinds = new HashSet<>();
+        private final Set<String> namespaces = new HashSet<>();
+
+        PruneScope(List<Reconciler.ObjectPlan> plans) {
+            for (Reconciler.ObjectPlan p : plans) {
+                ObjectRef ref = p.ref();
+                String kind = ref.group() + "/" + ref.kind();
+                kinds.add(kind);
+                if (ref.namespace() == null) {
+                    clusterKinds.add(kind);
+                } else {
+                    namespaces.add(ref.namespace());
+                }
+                if (ref.group().isEmpty() && "Namespace".equals(ref.kind())) {
+                    namespaces.add(ref.name());
+                }
+            }
+        }
+
+        /** Why a record entry is out of bounds before any request, or null. */
+        String outside(ObjectRef old) {
+            if (!ObjectRef.pathSafe(old.name()) || old.namespace() != null && !ObjectRef.pathSafe(old.namespace())) {
+                return "not a valid object name";
+            }
+            if (!kinds.contains(old.group() + "/" + old.kind())) {
+                return "the manifest has no " + old.kind() + (old.group().isEmpty() ? "" : " of " + old.group());
+            }
+            return null;
+        }
+
+        /** Why a record entry is out of bounds given how the cluster serves its kind, or null. */
+        String outside(ObjectRef old, ApiResource res) {
+            String kind = old.group() + "/" + old.kind();
+            if (!res.namespaced()) {
+                if (old.namespace() != null) {
+                    return "recorded with a namespace, but " + old.kind() + " is cluster-scoped";
+                }
+                return clusterKinds.contains(kind) ? null : "the manifest has no cluster-scoped " + old.kind();
+            }
+            if (old.namespace() == null || !namespaces.contains(old.namespace())) {
+                return "namespace " + old.namespace() + " is not one the manifest uses";
+            }
+            return null;
+        }
     }
 }

@@ -6,14 +6,22 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * edge's record of what one manifest applied: a ConfigMap {@code edge-manifest-<name>} holding the
  * source, its sha256 and the list of objects (apiVersion, kind, namespace, name). A later run
- * compares it with the new manifest; with {@code prune: true} it deletes exactly the recorded
- * objects that left the manifest, never anything selected by label.
+ * compares it with the new manifest; with {@code prune: true} it deletes recorded objects that left
+ * the manifest, never anything selected by label.
+ *
+ * <p>The record lives in the cluster, so whoever can edit ConfigMaps in its namespace can edit it.
+ * It is therefore not trusted as a list of things to delete: {@link #untrusted} refuses a record
+ * whose data another field manager wrote, and {@link K8sManifestModule} prunes an entry only when
+ * its kind and namespace are ones the current manifest uses and the live object carries edge's own
+ * server-side apply (see {@link #appliedByEdge}).
  */
 final class ManifestRecord {
     static final String PREFIX = "edge-manifest-";
@@ -77,5 +85,50 @@ final class ManifestRecord {
             return out;
         }
         return out;
+    }
+
+    /**
+     * Why the live record's data cannot be trusted, or null when only edge's server-side apply
+     * manages it ({@code metadata.managedFields}): another field manager (kubectl edit, kubectl
+     * apply, a controller) wrote {@code data}, or a non-apply write used edge's manager name (edge
+     * only ever applies its record), or nothing records edge's apply of the data at all (the
+     * managed fields were stripped).
+     */
+    static String untrusted(Map<String, Object> liveConfigMap) {
+        Set<String> others = new LinkedHashSet<>();
+        boolean edgeApplied = false;
+        for (Object o : Objects2.list(Objects2.at(liveConfigMap, "metadata", "managedFields"))) {
+            Map<String, Object> entry = Objects2.map(o);
+            Map<String, Object> fields = Objects2.map(entry.get("fieldsV1"));
+            if (!fields.containsKey("f:data") && !fields.containsKey("f:binaryData")) {
+                continue;
+            }
+            String manager = Objects2.str(entry.get("manager"));
+            String operation = Objects2.str(entry.get("operation"));
+            if (Reconciler.FIELD_MANAGER.equals(manager) && "Apply".equals(operation)) {
+                edgeApplied = true;
+            } else {
+                others.add("\"" + manager + "\"" + (Reconciler.FIELD_MANAGER.equals(manager)
+                        ? " (operation " + operation + ": edge itself only applies its record)" : ""));
+            }
+        }
+        if (!others.isEmpty()) {
+            return "its data is managed by field manager " + String.join(", ", others) + ", not only by edge";
+        }
+        if (!edgeApplied) {
+            return "its metadata.managedFields do not show edge's server-side apply of its data";
+        }
+        return null;
+    }
+
+    /** Whether edge's field manager applied (and still owns fields of) this live object. */
+    static boolean appliedByEdge(Map<String, Object> liveObject) {
+        for (Object o : Objects2.list(Objects2.at(liveObject, "metadata", "managedFields"))) {
+            Map<String, Object> entry = Objects2.map(o);
+            if (Reconciler.FIELD_MANAGER.equals(entry.get("manager")) && "Apply".equals(entry.get("operation"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -16,6 +16,25 @@ record ObjectRef(String apiVersion, String kind, String namespace, String name) 
         return apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
     }
 
+    /**
+     * Whether {@code s} can stand as one segment of an API path: not empty, not {@code .} or
+     * {@code ..}, and free of characters that would end or escape the segment ({@code / % ? #},
+     * whitespace, control characters). Kubernetes never gives an object such a name; a record
+     * entry that has one is refused, so that it cannot address another object.
+     */
+    static boolean pathSafe(String s) {
+        if (s == null || s.isEmpty() || s.equals(".") || s.equals("..")) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '/' || c == '%' || c == '?' || c == '#' || c == '\\' || Character.isWhitespace(c) || Character.isISOControl(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     ObjectRef withNamespace(String ns) {
         return new ObjectRef(apiVersion, kind, ns, name);
     }

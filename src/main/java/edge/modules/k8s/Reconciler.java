@@ -97,9 +97,18 @@ final class Reconciler {
         return ObjectRef.of(desired);
     }
 
+    /** The object's API path; refuses names and namespaces that are not a single path segment. */
+    static String path(ApiResource res, ObjectRef ref) throws ModuleException {
+        if (!ObjectRef.pathSafe(ref.name()) || res.namespaced() && !ObjectRef.pathSafe(ref.namespace())) {
+            throw new ModuleException(ref.display() + ": not a valid object " + (ObjectRef.pathSafe(ref.name()) ? "namespace" : "name")
+                    + " (it must not be empty, . or .., nor contain / % ? # \\ or whitespace)");
+        }
+        return res.path(ref.namespace(), ref.name());
+    }
+
     /** The live object, or null when it does not exist. */
     Map<String, Object> get(ApiResource res, ObjectRef ref) throws ModuleException {
-        KubeResponse r = call("GET", res.path(ref.namespace(), ref.name()), Map.of(), null);
+        KubeResponse r = call("GET", path(res, ref), Map.of(), null);
         if (r.code() == 404) {
             return null;
         }
@@ -151,7 +160,8 @@ final class Reconciler {
         if (dryRun) {
             q.put("dryRun", "All");
         }
-        KubeResponse r = withWebhookRetries(ref, () -> call("DELETE", res.path(ref.namespace(), ref.name()), q, null));
+        String path = path(res, ref);
+        KubeResponse r = withWebhookRetries(ref, () -> call("DELETE", path, q, null));
         if (r.code() == 404) {
             return false;
         }
@@ -178,7 +188,8 @@ final class Reconciler {
         } catch (JsonProcessingException e) {
             throw new ModuleException(ref.display() + ": cannot serialize: " + e.getOriginalMessage());
         }
-        return withWebhookRetries(ref, () -> call("PATCH", res.path(ref.namespace(), ref.name()), q, body));
+        String path = path(res, ref);
+        return withWebhookRetries(ref, () -> call("PATCH", path, q, body));
     }
 
     interface Request {
