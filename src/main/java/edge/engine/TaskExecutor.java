@@ -171,9 +171,11 @@ final class TaskExecutor {
         try {
             TaskResult r = owner.get();
             if (r.status() == Status.FAILED || r.status() == Status.UNREACHABLE) {
-                // The shared system is in the same state for every host: they all stop here, as the owner did.
-                return new TaskResult(Status.FAILED, false, false, "the same task failed on the shared system from another host: "
-                        + r.message(), r.data(), List.of(), "", elapsed(start), r.itemLabel(), List.of(), null);
+                // The shared system is in the same state for every host: they all stop here, as the owner did
+                // (unreachable stays unreachable: the API server is the same one).
+                return new TaskResult(r.status(), false, false, (r.status() == Status.UNREACHABLE ? "" : "the same task failed on the"
+                        + " shared system from another host: ") + r.message(), r.data(), List.of(), "", elapsed(start), r.itemLabel(),
+                        List.of(), null);
             }
             // Reported as skipped-with-reason: the shared system was handled on another host.
             return new TaskResult(Status.SKIPPED, false, false, "handled once for the shared system on another host",
