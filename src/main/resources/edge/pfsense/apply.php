@@ -14,6 +14,8 @@
  *                       {"op": "update", "peer": P, "fields": {F: {"from": X, "to": Y}}},
  *                       {"op": "delete", "peer": P, "record": {...as read...}}]}
  * Values are strings; a "to" of null removes the field.
+ * With "regenerate": true and nothing to change, steps 1-3 are skipped: only frr_generate_config()
+ * runs (edge's previous write reached config.xml but not FRR; see read.php).
  */
 require_once("config.inc");
 require_once("util.inc");
@@ -22,6 +24,11 @@ edge_require_pfsense_27();
 $sections = (array)($edge_in['sections'] ?? array());
 $ops = (array)($edge_in['neighbors'] ?? array());
 $summary = (string)($edge_in['summary'] ?? 'FRR configuration');
+$regenerate = !empty($edge_in['regenerate']);
+$write = !empty($sections) || !empty($ops);
+if (!$write && !$regenerate) {
+	edge_fail("nothing to apply");
+}
 
 $raw = config_get_path('installedpackages/frrglobalraw/config/0');
 if (is_array($raw) && (!empty($raw['frr']) || !empty($raw['bgpd']))) {
@@ -145,9 +152,11 @@ if (!empty($ops)) {
 }
 
 /* 3. one write, with pfSense's backup and revision */
-$ret = write_config("edge: " . $summary);
-if ($ret === false || $ret === -1) {
-	edge_fail("write_config() failed: pfSense could not save config.xml (see the system log); FRR was not regenerated");
+if ($write) {
+	$ret = write_config("edge: " . $summary);
+	if ($ret === false || $ret === -1) {
+		edge_fail("write_config() failed: pfSense could not save config.xml (see the system log); FRR was not regenerated");
+	}
 }
 
 /* 4. regenerate FRR's configuration once; the package reloads or restarts FRR in the background */
@@ -156,6 +165,8 @@ frr_generate_config();
 
 edge_out(array(
 	'ok' => true,
+	'written' => $write,
+	'regenerated' => true,
 	'revision_before' => (object)$before,
 	'revision' => (object)edge_get_array('revision'),
 ));

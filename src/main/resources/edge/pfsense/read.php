@@ -3,7 +3,8 @@
  * edge: read what edge manages on pfSense, in one PHP process: the FRR package's config.xml
  * sections (read with pfSense's own config_get_path(), so CDATA and entities are already
  * decoded), the config revision, whether raw FRR config overrides are set, and the state of the
- * packages named in the input ({"packages": ["pfSense-pkg-frr"]}). Writes nothing.
+ * packages named in the input ({"packages": ["pfSense-pkg-frr"]}), and what is needed to tell
+ * whether edge's last write of config.xml reached FRR (see "frr_generation" below). Writes nothing.
  */
 require_once("config.inc");
 require_once("util.inc");
@@ -60,6 +61,38 @@ foreach ((array)($edge_in['packages'] ?? array()) as $name) {
 		'pkg_status' => $rc, 'pkg_error' => trim((string)$err));
 }
 
+/* Whether edge's last write of config.xml was applied: apply.php calls write_config("edge: ...")
+ * and then frr_generate_config(), which rewrites /var/etc/frr/frr.conf (and vtysh.conf). If that
+ * program was killed in between (SSH cut, timeout, SIGTERM), config.xml already holds edge's values
+ * while FRR runs the old ones: the generator's files are then older than edge's newest revision.
+ * edge's revisions are the current one and those pfSense keeps in backup.cache (a later unrelated
+ * save would otherwise hide edge's). Times are the firewall's own clock, in seconds. */
+function edge_is_own_revision($description) {
+	return is_string($description) && preg_match('/(^|: )edge: /', $description) === 1;
+}
+$last_edge_write = null;
+$current = edge_get_array('revision');
+if (edge_is_own_revision($current['description'] ?? null) && is_numeric($current['time'] ?? null)) {
+	$last_edge_write = (int)$current['time'];
+}
+$cf_conf = function_exists('g_get') ? (string)g_get('cf_conf_path', '/cf/conf') : '/cf/conf';
+$cache = @file_get_contents("{$cf_conf}/backup/backup.cache");
+$cache = $cache === false ? false : @unserialize($cache, array('allowed_classes' => false));
+if (is_array($cache)) {
+	foreach ($cache as $time => $entry) {
+		if (is_numeric($time) && is_array($entry) && edge_is_own_revision($entry['description'] ?? null)) {
+			$last_edge_write = max((int)$last_edge_write, (int)$time);
+		}
+	}
+}
+$generated = null;
+foreach (array('/var/etc/frr/frr.conf', '/var/etc/frr/vtysh.conf') as $f) {
+	$t = @filemtime($f);
+	if ($t !== false) {
+		$generated = max((int)$generated, (int)$t);
+	}
+}
+
 edge_out(array(
 	'ok' => true,
 	'product_version' => edge_product_version(),
@@ -70,4 +103,5 @@ edge_out(array(
 	'raw_overrides' => $raw_set,
 	'frr_inc' => file_exists('/usr/local/pkg/frr.inc'),
 	'packages' => (object)$packages,
+	'frr_generation' => array('last_edge_write' => $last_edge_write, 'generated' => $generated),
 ));

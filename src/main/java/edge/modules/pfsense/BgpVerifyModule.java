@@ -100,8 +100,12 @@ public final class BgpVerifyModule implements Module {
                 Map<String, Object> data = new LinkedHashMap<>(result);
                 data.putAll(last.data());
                 data.put("attempts", attempts);
+                String hint = host.regenerationUnclaimed()
+                        ? "; FRR was not regenerated after edge's last write to config.xml (that run was interrupted):"
+                                + " a run with a pfsense_frr_* task for this firewall regenerates it"
+                        : "";
                 throw new ModuleException("BGP is not ready after " + fmt(timeoutSec) + "s (" + attempts + " checks): "
-                        + last.problem, data);
+                        + last.problem + hint, data);
             }
             // a good answer that still needs its confirmation gets one more check past the deadline
             overtime = System.nanoTime() + interval.toNanos() > deadline;

@@ -1,9 +1,11 @@
 package edge.modules.pfsense;
 
+import edge.engine.Change;
 import edge.engine.Module;
 import edge.engine.ModuleException;
 import edge.engine.Plan;
 import edge.engine.TaskContext;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,18 +36,29 @@ abstract class FrrConfigModule implements Module {
         }
         Map<String, Object> result = new LinkedHashMap<>(result(ctx, current.with(diff.edits())));
         result.put("config_revision", current.revisionTime());
-        if (diff.isEmpty()) {
+        // An earlier run wrote config.xml and was stopped before FRR was regenerated: the fields all
+        // match now, so the regeneration itself is the change (planned by one task of the play).
+        boolean regenerate = host.claimRegeneration(ctx);
+        List<Change> changes = new ArrayList<>(diff.changes());
+        if (regenerate) {
+            changes.add(REGENERATE);
+        }
+        if (changes.isEmpty()) {
             return Plan.noChange(result);
         }
         if (ctx.checkMode()) {
             host.markPendingInCheckMode();
         }
         List<FrrEdit> edits = diff.edits();
-        return Plan.of(diff.changes(), result, () -> {
-            host.stage(ctx, edits);
+        return Plan.of(changes, result, () -> {
+            host.stage(ctx, edits, regenerate);
             return Map.of();
         });
     }
+
+    /** The change a task shows when it takes on the regeneration edge's last write still owes. */
+    static final Change REGENERATE = Change.created("regenerate FRR configuration (" + PfSenseHost.REGENERATE_REASON + ")",
+            "frr_generate_config()");
 
     static void refuseRawConfig(FrrSnapshot s) throws ModuleException {
         if (!s.rawOverrides().isEmpty()) {

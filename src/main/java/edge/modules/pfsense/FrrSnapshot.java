@@ -34,10 +34,28 @@ public final class FrrSnapshot {
     private final boolean frrPackageFiles;
     private final String productVersion;
     private final String configVersion;
+    private final Generation generation;
+
+    /**
+     * When edge last wrote config.xml and when FRR's configuration was last generated from it, in
+     * seconds of the firewall's clock (null: never / no generated file). See {@code read.php}.
+     *
+     * @param lastEdgeWrite the newest config revision whose description is edge's ({@code edge: ...})
+     * @param generated the newest modification time of {@code /var/etc/frr/frr.conf} and {@code vtysh.conf}
+     */
+    public record Generation(Long lastEdgeWrite, Long generated) {
+        public static final Generation NONE = new Generation(null, null);
+    }
 
     FrrSnapshot(Map<String, Map<String, Object>> sections, List<Map<String, Object>> neighbors, Map<String, Object> revision,
                 List<String> rawOverrides, Map<String, PackageState> packages, boolean frrPackageFiles,
                 String productVersion, String configVersion) {
+        this(sections, neighbors, revision, rawOverrides, packages, frrPackageFiles, productVersion, configVersion, Generation.NONE);
+    }
+
+    FrrSnapshot(Map<String, Map<String, Object>> sections, List<Map<String, Object>> neighbors, Map<String, Object> revision,
+                List<String> rawOverrides, Map<String, PackageState> packages, boolean frrPackageFiles,
+                String productVersion, String configVersion, Generation generation) {
         Map<String, Map<String, Object>> s = new LinkedHashMap<>();
         for (String name : SECTIONS) {
             s.put(name, Collections.unmodifiableMap(new LinkedHashMap<>(sections.getOrDefault(name, Map.of()))));
@@ -54,6 +72,7 @@ public final class FrrSnapshot {
         this.frrPackageFiles = frrPackageFiles;
         this.productVersion = productVersion == null ? "" : productVersion;
         this.configVersion = configVersion == null ? "" : configVersion;
+        this.generation = generation == null ? Generation.NONE : generation;
     }
 
     /** An empty firewall (tests). */
@@ -88,8 +107,17 @@ public final class FrrSnapshot {
         n.path("packages").properties().forEach(e -> packages.put(e.getKey(), new PackageState(
                 e.getValue().path("installed").asBoolean(false), e.getValue().path("registered").asBoolean(false),
                 e.getValue().path("version").asText(""), e.getValue().path("pkg_error").asText(""))));
+        JsonNode g = n.path("frr_generation");
+        Generation generation = new Generation(seconds(g.path("last_edge_write")), seconds(g.path("generated")));
         return new FrrSnapshot(sections, neighbors, revision, raw, packages, n.path("frr_inc").asBoolean(false),
-                n.path("product_version").asText(""), n.path("config_version").asText(""));
+                n.path("product_version").asText(""), n.path("config_version").asText(""), generation);
+    }
+
+    private static Long seconds(JsonNode n) {
+        if (n.isIntegralNumber()) {
+            return n.asLong();
+        }
+        return n.isTextual() && n.asText().matches("\\d{1,18}") ? Long.valueOf(n.asText()) : null;
     }
 
     public Map<String, Object> section(String name) {
@@ -136,6 +164,38 @@ public final class FrrSnapshot {
         return configVersion;
     }
 
+    public Generation generation() {
+        return generation;
+    }
+
+    /** The same snapshot with other generation facts (tests). */
+    public FrrSnapshot withGeneration(Generation g) {
+        return new FrrSnapshot(sections, neighbors, revision, rawOverrides, packages, frrPackageFiles, productVersion,
+                configVersion, g);
+    }
+
+    /**
+     * Whether edge's last write of config.xml never reached FRR: the FRR package's generator is on
+     * the firewall, edge wrote config.xml, and the generator's files are older than that write (or
+     * missing while FRR is enabled). Then FRR runs an older configuration than config.xml holds, and
+     * comparing fields would find nothing to do. A generation in the same second as the write counts
+     * as after it (times are whole seconds), so a converged firewall is never flagged.
+     */
+    public boolean regenerationPending() {
+        if (!frrPackageFiles || generation.lastEdgeWrite() == null) {
+            return false;
+        }
+        if (generation.generated() == null) {
+            // the generator removes frr.conf when FRR is disabled: missing is right only then
+            return FrrField.checked(scalarOrNull(section("frr").get("enable")));
+        }
+        return generation.generated() < generation.lastEdgeWrite();
+    }
+
+    private static Object scalarOrNull(Object o) {
+        return o instanceof Map || o instanceof List ? null : o;
+    }
+
     /** This snapshot with {@code edits} applied in order (what config.xml will hold once they are committed). */
     public FrrSnapshot with(List<FrrEdit> edits) {
         if (edits.isEmpty()) {
@@ -148,11 +208,12 @@ public final class FrrSnapshot {
         for (FrrEdit e : edits) {
             e.applyTo(s, n);
         }
-        return new FrrSnapshot(s, n, revision, rawOverrides, packages, frrPackageFiles, productVersion, configVersion);
+        return new FrrSnapshot(s, n, revision, rawOverrides, packages, frrPackageFiles, productVersion, configVersion, generation);
     }
 
-    /** The same configuration with another revision (after edge's own commit). */
-    public FrrSnapshot withRevision(Map<String, Object> newRevision) {
-        return new FrrSnapshot(sections, neighbors, newRevision, rawOverrides, packages, frrPackageFiles, productVersion, configVersion);
+    /** The same configuration with another revision, FRR generated from it (after edge's own commit). */
+    public FrrSnapshot committed(Map<String, Object> newRevision) {
+        return new FrrSnapshot(sections, neighbors, newRevision, rawOverrides, packages, frrPackageFiles, productVersion,
+                configVersion, Generation.NONE);
     }
 }

@@ -32,6 +32,9 @@ final class PfSenseHost {
     private final Set<String> packagesToCheck = new LinkedHashSet<>(List.of(FRR_PACKAGE));
     private FrrSnapshot read;
     private final List<FrrEdit> staged = new ArrayList<>();
+    /** A task planned the regeneration of FRR that edge's last (interrupted) write still owes. */
+    private boolean regenerationClaimed;
+    private boolean regenerationStaged;
     private boolean pendingInCheckMode;
     private long lastCommitNanos;
     private int reads;
@@ -101,11 +104,35 @@ final class PfSenseHost {
         read = null;
     }
 
+    /**
+     * True once per run, for the first task that asks while what was read says edge's last write of
+     * config.xml never reached FRR ({@link FrrSnapshot#regenerationPending()}): that task plans the
+     * regeneration, so that it shows (and is done) once however many FRR tasks the play has.
+     */
+    synchronized boolean claimRegeneration(TaskContext ctx) throws ModuleException {
+        if (regenerationClaimed || !snapshot(ctx).regenerationPending()) {
+            return false;
+        }
+        regenerationClaimed = true;
+        return true;
+    }
+
+    /** Whether what was read says edge's last write never reached FRR and no task of this run took it on yet. */
+    synchronized boolean regenerationUnclaimed() {
+        return read != null && !regenerationClaimed && read.regenerationPending();
+    }
+
     /** Stages edits in this host's transaction; the engine commits it at the end of the play. */
     synchronized void stage(TaskContext ctx, List<FrrEdit> edits) throws ModuleException {
+        stage(ctx, edits, false);
+    }
+
+    /** Stages edits, and with {@code regenerate} a run of frr_generate_config() even if no field changes. */
+    synchronized void stage(TaskContext ctx, List<FrrEdit> edits, boolean regenerate) throws ModuleException {
         SshConnection c = SshHostVars.connection(ctx);
         transaction(ctx, c);
         staged.addAll(edits);
+        regenerationStaged |= regenerate;
     }
 
     /** The host's transaction (created on first use). */
@@ -123,8 +150,11 @@ final class PfSenseHost {
         return pendingInCheckMode;
     }
 
-    /** Whether committing would write anything (edits can cancel out). */
+    /** Whether committing would write anything (edits can cancel out) or regenerate FRR. */
     synchronized boolean hasStaged() {
+        if (regenerationStaged) {
+            return true;
+        }
         if (staged.isEmpty()) {
             return false;
         }
@@ -144,40 +174,58 @@ final class PfSenseHost {
 
     /**
      * Writes the staged edits with one PHP program: compare-and-set against what was read, one
-     * write_config(), one frr_generate_config(). Staged edits are cleared even when it fails.
+     * write_config(), one frr_generate_config(); or, when only a regeneration is staged (edge's
+     * last write never reached FRR), frr_generate_config() alone. Staged work is cleared even when
+     * it fails.
      */
     synchronized Map<String, Object> commit(SshConnection c, Redactor redactor, Consumer<String> log) throws ModuleException {
         List<FrrEdit> edits = new ArrayList<>(staged);
+        boolean regenerate = regenerationStaged;
         staged.clear();
-        if (edits.isEmpty()) {
+        regenerationStaged = false;
+        if (edits.isEmpty() && !regenerate) {
             return Map.of();
         }
         if (read == null) {
             // a package install wrote config.xml after these edits were staged: replay them on a fresh read
             readWith(c, redactor, log);
+            // (the install regenerated FRR itself if it ran frr_generate_config())
+            regenerate &= read.regenerationPending();
         }
         FrrSnapshot wanted = read.with(edits);
         FrrCommit commit = FrrCommit.between(read, wanted);
-        if (commit.isEmpty()) {
+        if (commit.isEmpty() && !regenerate) {
             return Map.of();
+        }
+        Map<String, Object> payload = new LinkedHashMap<>(commit.payload());
+        if (regenerate) {
+            payload.put("regenerate", true);
         }
         long start = System.nanoTime();
         JsonNode r;
         try {
-            r = PhpRunner.run(c, "apply", commit.payload(), APPLY_TIMEOUT, "apply the FRR configuration on " + host, redactor);
+            r = PhpRunner.run(c, "apply", payload, APPLY_TIMEOUT, "apply the FRR configuration on " + host, redactor);
         } catch (ModuleException e) {
             read = null; // whatever happened, read again before planning anything else
             throw e;
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> revision = JSON.convertValue(r.path("revision"), LinkedHashMap.class);
-        read = wanted.withRevision(revision);
+        read = wanted.committed(revision);
         lastCommitNanos = System.nanoTime();
-        log.accept("pfsense: wrote config.xml (" + commit.summary() + ") and regenerated FRR in "
-                + (lastCommitNanos - start) / 1_000_000 + " ms");
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("config_revision", String.valueOf(revision.getOrDefault("time", "")));
-        result.put("config_description", "edge: " + commit.summary());
+        if (commit.isEmpty()) {
+            log.accept("pfsense: regenerated FRR (" + REGENERATE_REASON + ") in " + (lastCommitNanos - start) / 1_000_000 + " ms");
+        } else {
+            log.accept("pfsense: wrote config.xml (" + commit.summary() + ") and regenerated FRR in "
+                    + (lastCommitNanos - start) / 1_000_000 + " ms");
+            result.put("config_description", "edge: " + commit.summary());
+        }
+        result.put("frr_regenerated", true);
         return result;
     }
+
+    /** Why a run regenerates FRR without changing a field. */
+    static final String REGENERATE_REASON = "the last edge write to config.xml was not applied";
 }

@@ -422,6 +422,115 @@ class PfSenseLabTest {
         assertEquals(ExitCodes.OK, again.exitCode(), again::all);
     }
 
+    @Test
+    @Order(12)
+    void aRunKilledBetweenWriteConfigAndRegenerationIsFinishedByTheNextRun(FirewallLab fw) throws Exception {
+        assertTrue(fw.awaitEstablished(3, BGP));
+        // drift that edge repairs (saved the GUI's way: written and regenerated)
+        php(fw, """
+                config_set_path('installedpackages/frrbgp/config/0/routerid', '10.7.7.7');
+                write_config("admin: router id");
+                require_once("/usr/local/pkg/frr.inc");
+                frr_generate_config();
+                """);
+        assertTrue(fw.frrConf().contains(" bgp router-id 10.7.7.7"), fw.frrConf());
+        startAfterFrrConfSecond(fw);
+        int generates = fw.generateCount();
+        int hooksBefore = fw.events("hooks").size();
+        fw.setGenerateDelay(Duration.ofSeconds(30));
+        try {
+            CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> run(cli, "site.yml"));
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (fw.events("hooks").stream().skip(hooksBefore).noneMatch(l -> l.contains("frr_generate_config: sleeping"))
+                    && System.nanoTime() < end && !running.isDone()) {
+                Thread.sleep(50);
+            }
+            assertTrue(fw.events("hooks").stream().skip(hooksBefore).anyMatch(l -> l.contains("frr_generate_config: sleeping")),
+                    "apply.php reached frr_generate_config()");
+            fw.cutConnections(true); // the SSH drop kills apply.php between write_config() and the regeneration
+            Cli.Result r = running.get(120, TimeUnit.SECONDS);
+            assertNotEquals(0, r.exitCode(), r::all);
+        } finally {
+            fw.clearHooks();
+        }
+        String written = fw.readConfigXml();
+        assertTrue(revision(written).contains("edge: frrbgp (routerid)"), revision(written));
+        assertTrue(written.contains("<routerid>" + fw.host() + "</routerid>"));
+        assertEquals(generates, fw.generateCount(), "FRR was not regenerated");
+        assertTrue(fw.frrConf().contains(" bgp router-id 10.7.7.7"), "FRR still has the old configuration");
+
+        // config.xml matches the play; what is left to do is the regeneration, and check mode says so
+        Cli.Result check = run(cli, "site.yml", "--check", "--diff", "--detailed-exitcode");
+        assertEquals(ExitCodes.CHANGED, check.exitCode(), check::all);
+        assertTrue(check.out().contains("regenerate FRR configuration (the last edge write to config.xml was not applied)"), check::out);
+        assertEquals(generates, fw.generateCount());
+
+        int writes = fw.writeConfigCount();
+        Cli.Result fix = run(cli, "site.yml", "--diff", "--detailed-exitcode");
+        assertEquals(ExitCodes.CHANGED, fix.exitCode(), fix::all);
+        assertRecap(fix, "fw1", 1, 0);
+        assertTrue(fix.out().contains("+ regenerate FRR configuration (the last edge write to config.xml was not applied)"), fix::out);
+        assertEquals(writes, fw.writeConfigCount(), "config.xml already held edge's values: nothing written");
+        assertEquals(written, fw.readConfigXml());
+        assertEquals(generates + 1, fw.generateCount(), "regenerated once");
+        assertTrue(fw.frrConf().contains(" bgp router-id " + fw.host()), fw.frrConf());
+        // the play's pfsense_bgp_verify passed against the regenerated FRR
+        assertEquals(fw.host(), fw.vtyshJson("show bgp ipv4 unicast summary").path("routerId").asText());
+        assertTrue(fw.awaitEstablished(3, BGP));
+        assertPoolArrived(fw);
+
+        Cli.Result again = run(cli, "site.yml", "--detailed-exitcode");
+        assertEquals(ExitCodes.OK, again.exitCode(), again::all);
+        assertEquals(writes, fw.writeConfigCount(), "no write");
+        assertEquals(generates + 1, fw.generateCount(), "no regeneration");
+    }
+
+    @Test
+    @Order(13)
+    void anUnappliedEdgeWriteIsFoundBehindALaterUnrelatedSave(FirewallLab fw) throws Exception {
+        php(fw, """
+                config_set_path('installedpackages/frrbgp/config/0/routerid', '10.6.6.6');
+                write_config("admin: router id");
+                require_once("/usr/local/pkg/frr.inc");
+                frr_generate_config();
+                """);
+        startAfterFrrConfSecond(fw);
+        // what an interrupted edge run leaves (its write without frr_generate_config()), then someone
+        // saves an unrelated page: the current revision is not edge's any more, backup.cache has it
+        php(fw, """
+                config_set_path('installedpackages/frrbgp/config/0/routerid', '%s');
+                write_config("edge: frrbgp (routerid)");
+                config_set_path('installedpackages/haproxy/config/0/enable', '');
+                write_config("admin: unrelated change");
+                """.formatted(fw.host()));
+        assertTrue(revision(fw.readConfigXml()).contains("admin: unrelated change"));
+        assertTrue(fw.frrConf().contains(" bgp router-id 10.6.6.6"), fw.frrConf());
+        int writes = fw.writeConfigCount();
+        int generates = fw.generateCount();
+
+        Cli.Result fix = run(cli, "site.yml", "--diff", "--detailed-exitcode");
+        assertEquals(ExitCodes.CHANGED, fix.exitCode(), fix::all);
+        assertTrue(fix.out().contains("regenerate FRR configuration (the last edge write to config.xml was not applied)"), fix::out);
+        assertEquals(writes, fw.writeConfigCount());
+        assertEquals(generates + 1, fw.generateCount());
+        assertTrue(fw.frrConf().contains(" bgp router-id " + fw.host()), fw.frrConf());
+
+        Cli.Result again = run(cli, "site.yml", "--detailed-exitcode");
+        assertEquals(ExitCodes.OK, again.exitCode(), again::all);
+        assertEquals(generates + 1, fw.generateCount(), "no regeneration");
+    }
+
+    /**
+     * Revision times and file times are whole seconds, and a generation in the same second as an
+     * edge write counts as after it: start the next step once the clock is past frr.conf's second.
+     */
+    private static void startAfterFrrConfSecond(FirewallLab fw) throws Exception {
+        long generated = Files.getLastModifiedTime(fw.frrConfPath()).to(TimeUnit.SECONDS);
+        while (System.currentTimeMillis() / 1000 <= generated) {
+            Thread.sleep(20);
+        }
+    }
+
     private static long acceptedLogins(FirewallLab fw) throws IOException {
         Path log = fw.stateDir().resolve("log/sshd.log");
         return Files.readAllLines(log).stream().filter(l -> l.startsWith("Accepted ") && l.contains(" for ")).count();

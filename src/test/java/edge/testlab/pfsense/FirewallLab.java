@@ -320,8 +320,13 @@ public final class FirewallLab implements AutoCloseable {
 
     /** The generated /var/etc/frr/frr.conf, or null when there is none. */
     public String frrConf() {
-        Path p = Path.of(env("FRR_CONF"));
+        Path p = frrConfPath();
         return Files.exists(p) ? read(p) : null;
+    }
+
+    /** Where the firewall's /var/etc/frr/frr.conf is on the host. */
+    public Path frrConfPath() {
+        return Path.of(env("FRR_CONF"));
     }
 
     /** The config the lab's firewall bgpd runs (frr.conf after the loader's translation). */
@@ -424,6 +429,12 @@ public final class FirewallLab implements AutoCloseable {
     /** Makes write_config() sleep between writing config.xml.&lt;pid&gt; and renaming it (lab hook). */
     public void setWriteConfigDelay(Duration delay) {
         setHook("write_config", delay);
+    }
+
+    /** Makes frr_generate_config() sleep before it does anything (lab hook): a caller killed then
+     *  has written config.xml but not regenerated FRR. */
+    public void setGenerateDelay(Duration delay) {
+        setHook("frr_generate_config", delay);
     }
 
     public void clearHooks() {
