@@ -34,6 +34,7 @@ final class HostKeyVerifier implements HostKeyRepository {
     private volatile Lookup lookup;
     private volatile String recordFailure;
     private volatile boolean recorded;
+    private volatile boolean acceptedNew;
 
     HostKeyVerifier(SshTarget target, KnownHostsFile known) {
         this.target = target;
@@ -63,8 +64,9 @@ final class HostKeyVerifier implements HostKeyRepository {
         switch (policy) {
             case ACCEPT_NEW:
                 try {
-                    KnownHostsFile.append(known.file(), name, k);
-                    recorded = true;
+                    // false: a parallel connection (or another run) recorded this very key just now
+                    recorded = KnownHostsFile.append(known.file(), name, k);
+                    acceptedNew = true;
                     return OK;
                 } catch (IOException | RuntimeException e) {
                     recordFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -97,7 +99,7 @@ final class HostKeyVerifier implements HostKeyRepository {
             case MATCH:
                 return Optional.empty();
             case UNKNOWN:
-                if (recorded || policy == HostKeyPolicy.NO) {
+                if (acceptedNew || policy == HostKeyPolicy.NO) {
                     return Optional.empty();
                 }
                 if (recordFailure != null) {

@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.crypto.Mac;
@@ -165,12 +168,25 @@ final class KnownHostsFile {
         return new Lookup(Status.UNKNOWN, 0, types);
     }
 
+    /** One lock per known_hosts file (by canonical path) for the appends of this JVM; see {@link #append}. */
+    private static final ConcurrentHashMap<Path, ReentrantLock> APPEND_LOCKS = new ConcurrentHashMap<>();
+
+    /** Test hook: runs while an append holds both locks, before it reads the file. */
+    static volatile Consumer<Path> whileLocked;
+
     /**
      * Appends {@code name type base64} to {@code file} (creating it and a missing {@code .ssh}-style
-     * parent with mode 0700). An exclusive lock keeps two concurrent edge runs (cron and a person)
-     * from interleaving their lines; a duplicate line is harmless.
+     * parent with mode 0700), unless the file has meanwhile got that key for {@code name}.
+     *
+     * <p>Two locks serialise appenders: a lock per canonical path for the threads of this JVM (two
+     * firewalls connecting for the first time in one run), then an exclusive file lock for other
+     * processes (cron and a person). The file lock alone would not do: Java refuses a second lock
+     * of the same file within one JVM ({@link java.nio.channels.OverlappingFileLockException}).
+     *
+     * @return true when the line was written, false when the file already had it
+     * @throws IOException also when the file meanwhile got another key of that type for {@code name}
      */
-    static void append(Path file, String name, PublicKeyBlob key) throws IOException {
+    static boolean append(Path file, String name, PublicKeyBlob key) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
             Files.createDirectories(parent);
@@ -181,22 +197,60 @@ final class KnownHostsFile {
             }
         }
         byte[] line = (name + " " + key.type() + " " + key.base64() + "\n").getBytes(StandardCharsets.UTF_8);
+        ReentrantLock jvmLock = APPEND_LOCKS.computeIfAbsent(canonical(file), k -> new ReentrantLock());
+        jvmLock.lock();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ)) {
             ch.lock(); // released when the channel closes
+            Consumer<Path> hook = whileLocked;
+            if (hook != null) {
+                hook.accept(file);
+            }
             long size = ch.size();
-            if (size > 0) {
-                ByteBuffer last = ByteBuffer.allocate(1);
-                ch.read(last, size - 1);
-                if (last.get(0) != '\n') {
-                    ch.write(ByteBuffer.wrap(new byte[] {'\n'}), size);
-                    size++;
-                }
+            // what the file says now: another connection or process may have recorded the host meanwhile
+            ByteBuffer all = ByteBuffer.allocate((int) Math.min(size, Integer.MAX_VALUE - 8));
+            while (all.hasRemaining() && ch.read(all, all.position()) > 0) {
+                // read on
+            }
+            String text = new String(all.array(), 0, all.position(), StandardCharsets.ISO_8859_1);
+            Lookup now = parse(file, text.lines().toList()).lookup(name, key);
+            if (now.status() == Status.MATCH) {
+                return false;
+            }
+            if (now.status() != Status.UNKNOWN) {
+                throw new IOException("meanwhile " + file + " got another key for " + name + " (line " + now.conflictLine() + ")");
+            }
+            if (size > 0 && all.position() == size && all.get((int) size - 1) != '\n') {
+                ch.write(ByteBuffer.wrap(new byte[] {'\n'}), size);
+                size++;
             }
             ch.write(ByteBuffer.wrap(line), size);
             ch.force(false);
+        } finally {
+            jvmLock.unlock();
         }
         LOG.log(Level.FINE, "recorded {0} key for {1} in {2}", new Object[] {key.describe(), name, file});
+        return true;
+    }
+
+    /** The file's real path (or its real directory's entry for a file that does not exist yet). */
+    static Path canonical(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        try {
+            return abs.toRealPath();
+        } catch (IOException notThereYet) {
+            Path parent = abs.getParent();
+            try {
+                return parent == null ? abs : parent.toRealPath().resolve(abs.getFileName());
+            } catch (IOException e) {
+                return abs;
+            }
+        }
+    }
+
+    /** The JVM-wide append lock of {@code file} (tests: whether a thread waits for it). */
+    static ReentrantLock appendLock(Path file) {
+        return APPEND_LOCKS.computeIfAbsent(canonical(file), k -> new ReentrantLock());
     }
 
     // ssh's match_hostname(): any negated pattern that matches vetoes the line.

@@ -11,6 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -142,6 +147,48 @@ class HostKeyLabTest {
         // and OpenSSH's own tools read what we wrote
         String found = TestSshd.run(List.of("ssh-keygen", "-F", sshd.knownHostsName(), "-f", kh.toString()));
         assertTrue(found.contains("ssh-ed25519"), found);
+    }
+
+    @Test
+    void twoFirewallsConnectingForTheFirstTimeInParallelAreBothRecorded(@TempDir Path tmp) throws Exception {
+        Path kh = tmp.resolve("known_hosts");
+        try (TestSshd other = TestSshd.start()) {
+            Path otherKey = other.clientKey("hk2", "ed25519", false, null, true);
+            SshTarget second = SshTarget.of(other.host(), other.port(), other.user()).withIdentityFile(otherKey, null)
+                    .withKnownHosts(kh).withHostKeyPolicy(HostKeyPolicy.ACCEPT_NEW);
+            // the first connection holds known_hosts' lock until the second one waits for it
+            CountDownLatch firstRecording = new CountDownLatch(1);
+            AtomicReference<CompletableFuture<String>> secondRun = new AtomicReference<>();
+            AtomicBoolean first = new AtomicBoolean(true);
+            KnownHostsFile.whileLocked = f -> {
+                if (first.getAndSet(false)) {
+                    firstRecording.countDown();
+                    KnownHostsFileTest.awaitQueuedOrDone(kh, secondRun);
+                }
+            };
+            try {
+                CompletableFuture<String> a = CompletableFuture.supplyAsync(() -> echo(target(kh, HostKeyPolicy.ACCEPT_NEW), tmp));
+                assertTrue(firstRecording.await(30, TimeUnit.SECONDS));
+                secondRun.set(CompletableFuture.supplyAsync(() -> echo(second, tmp)));
+                assertEquals("ok\n", a.get(60, TimeUnit.SECONDS));
+                assertEquals("ok\n", secondRun.get().get(60, TimeUnit.SECONDS));
+            } finally {
+                KnownHostsFile.whileLocked = null;
+            }
+            assertEquals(List.of(sshd.knownHostsLine("ed25519"), other.knownHostsLine("ed25519")), Files.readAllLines(kh));
+            // both are known now
+            assertConnects(target(kh, HostKeyPolicy.YES), tmp);
+            assertConnects(second.withHostKeyPolicy(HostKeyPolicy.YES), tmp);
+        }
+    }
+
+    /** Connects, runs echo ok (a failure becomes the future's exception, with the transport's message). */
+    private static String echo(SshTarget t, Path home) {
+        try (SshConnection c = SshConnection.open(t, new ClientEnvironment(home, null))) {
+            return c.exec("echo ok", null, T).stdout();
+        } catch (SshException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     @Test

@@ -8,6 +8,11 @@ import edge.transport.ssh.KnownHostsFile.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,5 +112,67 @@ class KnownHostsFileTest {
         KnownHostsFile.append(g, "h", KEY);
         assertEquals(List.of("x ssh-ed25519 " + ED_OTHER, "h ssh-ed25519 " + ED), Files.readAllLines(g));
         assertEquals(Status.MATCH, KnownHostsFile.load(g).lookup("h", KEY).status());
+    }
+
+    @Test
+    void appendSkipsAKeyRecordedMeanwhileAndRefusesAnotherOne(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("known_hosts");
+        assertTrue(KnownHostsFile.append(f, "h", KEY));
+        assertFalse(KnownHostsFile.append(f, "h", KEY), "already there: not written twice");
+        assertEquals(List.of("h ssh-ed25519 " + ED), Files.readAllLines(f));
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> KnownHostsFile.append(f, "h", PublicKeyBlob.fromBase64(ED_OTHER)));
+        assertTrue(e.getMessage().contains("another key for h (line 1)"), e.getMessage());
+        assertEquals(1, Files.readAllLines(f).size());
+    }
+
+    @Test
+    void appendsOfTwoThreadsOfOneJvmBothLand(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("known_hosts");
+        CountDownLatch firstHoldsTheLock = new CountDownLatch(1);
+        AtomicReference<CompletableFuture<Boolean>> second = new AtomicReference<>();
+        AtomicBoolean first = new AtomicBoolean(true);
+        KnownHostsFile.whileLocked = file -> {
+            if (first.getAndSet(false)) {
+                firstHoldsTheLock.countDown();
+                awaitQueuedOrDone(f, second);
+            }
+        };
+        try {
+            CompletableFuture<Boolean> a = CompletableFuture.supplyAsync(() -> append(f, "[fw1]:22", KEY));
+            assertTrue(firstHoldsTheLock.await(30, TimeUnit.SECONDS));
+            // the second append starts while the first holds the file lock
+            second.set(CompletableFuture.supplyAsync(() -> append(f, "[fw2]:22", KEY)));
+            assertTrue(a.get(30, TimeUnit.SECONDS));
+            assertTrue(second.get().get(30, TimeUnit.SECONDS), "no OverlappingFileLockException");
+        } finally {
+            KnownHostsFile.whileLocked = null;
+        }
+        assertEquals(List.of("[fw1]:22 ssh-ed25519 " + ED, "[fw2]:22 ssh-ed25519 " + ED), Files.readAllLines(f));
+    }
+
+    /** Holds on (at most 30 s) until another thread waits for {@code file}'s JVM lock, or {@code other} ended. */
+    static void awaitQueuedOrDone(Path file, AtomicReference<? extends CompletableFuture<?>> other) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end) {
+            CompletableFuture<?> o = other.get();
+            if (o != null && (o.isDone() || KnownHostsFile.appendLock(file).hasQueuedThreads())) {
+                return;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static boolean append(Path f, String name, PublicKeyBlob key) {
+        try {
+            return KnownHostsFile.append(f, name, key);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
