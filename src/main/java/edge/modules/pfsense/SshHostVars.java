@@ -24,12 +24,20 @@ import java.util.Locale;
  *   <tr><td>{@code ansible_user}</td><td>default {@code root}</td></tr>
  *   <tr><td>{@code ansible_ssh_private_key_file}</td><td>private key; default: agent, then ~/.ssh/id_*</td></tr>
  *   <tr><td>{@code ansible_password} (or {@code ansible_ssh_pass})</td><td>password authentication</td></tr>
+ *   <tr><td>{@code edge_ssh_key_passphrase}</td><td>passphrase of an encrypted private key (the key file's,
+ *       or the default keys')</td></tr>
  *   <tr><td>{@code edge_ssh_known_hosts}</td><td>default {@code ~/.ssh/known_hosts}</td></tr>
  *   <tr><td>{@code edge_host_key_checking}</td><td>{@code yes} (default), {@code accept-new} or {@code no}</td></tr>
  *   <tr><td>{@code edge_ssh_connect_timeout}</td><td>seconds for connect + handshake + auth; default 10</td></tr>
  * </table>
+ *
+ * <p>The password and the passphrase are secrets: {@link #connection} registers them with the run's
+ * redactor before they are used, and no message of this class carries them.
  */
 public final class SshHostVars {
+    /** The inventory variable holding the passphrase of an encrypted private key. */
+    public static final String PASSPHRASE_VAR = "edge_ssh_key_passphrase";
+
     private SshHostVars() {
     }
 
@@ -66,15 +74,16 @@ public final class SshHostVars {
         }
         // Passwords are taken as written (no trimming): spaces may be part of them.
         String password = pw == null ? null : String.valueOf(pw);
+        Object pp = value(vars, PASSPHRASE_VAR);
+        String passphrase = pp == null ? null : String.valueOf(pp);
         String knownHosts = text(vars, "edge_ssh_known_hosts");
         HostKeyPolicy policy = policy(vars);
         Duration connectTimeout = connectTimeout(vars);
         try {
             SshTarget t = new SshTarget(host, port, user, null, null, null, policy,
                     knownHosts == null || knownHosts.isBlank() ? null : Path.of(knownHosts), connectTimeout);
-            if (key != null && !key.isBlank()) {
-                t = t.withIdentityFile(Path.of(key), null);
-            }
+            Secret keyPassphrase = passphrase == null || passphrase.isEmpty() ? null : Secret.of(passphrase);
+            t = t.withIdentityFile(key != null && !key.isBlank() ? Path.of(key) : null, keyPassphrase);
             if (password != null && !password.isEmpty()) {
                 t = t.withPassword(Secret.of(password));
             }
@@ -93,6 +102,9 @@ public final class SshHostVars {
      */
     public static SshConnection connection(TaskContext ctx) throws ModuleException {
         SshTarget target = target(ctx.host(), ctx.vars());
+        // masked wherever they might show up (a debug of the variable they came from, an error)
+        ctx.redactor().register(target.password());
+        ctx.redactor().register(target.passphrase());
         SshConnection c;
         try {
             c = ctx.resources().get(resourceKey(ctx.host()), k -> {

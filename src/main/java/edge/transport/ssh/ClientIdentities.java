@@ -110,12 +110,12 @@ final class ClientIdentities {
                 if (kp.isEncrypted()) {
                     if (pass == null) {
                         throw new SshException(SshException.Kind.KEY_UNREADABLE, where
-                                + " is encrypted and no passphrase was given; set the key passphrase, or load"
-                                + " the key into ssh-agent and leave the key file unset");
+                                + " is encrypted and no passphrase was given; set edge_ssh_key_passphrase,"
+                                + " or load the key into ssh-agent and leave ansible_ssh_private_key_file unset");
                     }
                     if (!kp.decrypt(pass)) {
                         throw new SshException(SshException.Kind.KEY_UNREADABLE,
-                                where + ": wrong passphrase");
+                                where + ": wrong passphrase; check edge_ssh_key_passphrase");
                     }
                 }
             } finally {

@@ -520,6 +520,94 @@ class PfSenseLabTest {
         assertEquals(generates + 1, fw.generateCount(), "no regeneration");
     }
 
+    @Test
+    @Order(14)
+    void anEncryptedKeyWithItsPassphraseFromTheInventory(FirewallLab fw) throws Exception {
+        String words = "lab key words 7";
+        Path key = dir.resolve("encrypted_ed25519");
+        Files.copy(fw.privateKey(), key);
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Process keygen = new ProcessBuilder("/usr/bin/ssh-keygen", "-q", "-p", "-f", key.toString(), "-P", "", "-N", words)
+                .redirectErrorStream(true).start();
+        String keygenOut = new String(keygen.getInputStream().readAllBytes());
+        assertEquals(0, keygen.waitFor(), keygenOut);
+        assertTrue(Files.readString(key).contains("OPENSSH PRIVATE KEY") && !Files.readString(key).equals(Files.readString(fw.privateKey())));
+        PfSenseLab.write(cli, "debug.yml", """
+                - hosts: firewalls
+                  tasks:
+                    - pfsense_package: {name: pfSense-pkg-frr}
+                    - debug: {var: fw_key_words}
+                """);
+
+        Cli without = new Cli(dir.resolve("enc-nopass"));
+        PfSenseLab.write(without, "inventory/hosts.yml", inventory(host(fw, "fw1")
+                .replace(fw.privateKey().toString(), key.toString())));
+        PfSenseLab.write(without, "debug.yml", Files.readString(dir.resolve("debug.yml")));
+        Cli.Result refused = run(without, "debug.yml");
+        assertEquals(ExitCodes.HOST_FAILED, refused.exitCode(), refused::all);
+        assertTrue(refused.out().contains(key + " (for root@" + fw.host() + ":" + fw.sshPort() + ") is encrypted and no passphrase"
+                + " was given; set edge_ssh_key_passphrase"), refused::out);
+
+        Cli with = new Cli(dir.resolve("enc-pass"));
+        // through a variable whose name does not say "secret": the value is masked all the same once used
+        PfSenseLab.write(with, "inventory/hosts.yml", inventory(host(fw, "fw1",
+                "fw_key_words: \"" + words + "\"", "edge_ssh_key_passphrase: \"{{ fw_key_words }}\"")
+                .replace(fw.privateKey().toString(), key.toString())));
+        PfSenseLab.write(with, "debug.yml", Files.readString(dir.resolve("debug.yml")));
+        Path report = dir.resolve("enc-pass/report.json");
+        Cli.Result r = run(with, "debug.yml", "-vvv", "--json", report.toString());
+        assertEquals(0, r.exitCode(), r::all);
+        assertTrue(r.out().contains("ssh: connected to root@"), r::out);
+        assertTrue(r.out().contains("fw_key_words"), r::out);
+        assertFalse(r.all().contains(words), "the passphrase never shows: " + r.all());
+        assertFalse(Files.readString(report).contains(words), "nor in the report");
+    }
+
+    @Test
+    @Order(15)
+    void aMasterPasswordWithJsonEscapedCharactersNeverShows(FirewallLab fw) throws Exception {
+        String pw = "Fw\"quote\\back&<1>";
+        String jsonEscaped = "Fw\\\"quote\\\\back&<1>";
+        assertEquals("Fw\\\"quote\\\\back&<1>", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(pw)
+                .replaceAll("^\"|\"$", ""), "the JSON spelling checked below");
+        PfSenseLab.write(cli, "quotes.yml", """
+                - hosts: firewalls
+                  tasks:
+                    - pfsense_frr_global:
+                        enable: true
+                        master_password: '%s'
+                      register: global
+                    - debug: {var: global}
+                """.formatted(pw));
+        List<Cli.Result> runs = new java.util.ArrayList<>();
+        Path checkReport = dir.resolve("quotes-check.json");
+        Cli.Result check = run(cli, "quotes.yml", "--check", "--diff", "-vvv", "--json", checkReport.toString());
+        assertEquals(0, check.exitCode(), check::all);
+        assertTrue(check.out().contains("~ frr.password: ******** (changed)"), check::out);
+        runs.add(check);
+        Path report = dir.resolve("quotes.json");
+        Cli.Result apply = run(cli, "quotes.yml", "--diff", "-vvv", "--json", report.toString());
+        assertEquals(0, apply.exitCode(), apply::all);
+        runs.add(apply);
+        Cli.Result again = run(cli, "quotes.yml", "--diff", "-vvv", "--detailed-exitcode");
+        assertEquals(ExitCodes.OK, again.exitCode(), again::all);
+        runs.add(again);
+        for (Cli.Result r : runs) {
+            assertFalse(r.all().contains(pw) || r.all().contains(jsonEscaped), r::all);
+            assertFalse(r.all().contains("quote\\back") || r.all().contains("quote\\\\back"), r::all);
+        }
+        for (Path p : List.of(checkReport, report)) {
+            String json = Files.readString(p);
+            assertFalse(json.contains("quote\\back") || json.contains("quote\\\\back") || json.contains(pw), json);
+        }
+        // stored and generated as given
+        assertTrue(fw.frrConf().contains("password " + pw + "\n"), fw.frrConf());
+        // the site's password again
+        Cli.Result site = run(cli, "site.yml");
+        assertEquals(0, site.exitCode(), site::all);
+        assertTrue(fw.frrConf().contains("password " + MASTER_PASSWORD + "\n"), fw.frrConf());
+    }
+
     /**
      * Revision times and file times are whole seconds, and a generation in the same second as an
      * edge write counts as after it: start the next step once the clock is past frr.conf's second.

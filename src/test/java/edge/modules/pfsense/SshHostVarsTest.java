@@ -75,4 +75,19 @@ class SshHostVarsTest {
         assertThrows(ModuleException.class, () -> SshHostVars.target("fw", vars("ansible_user", "ro ot")));
         assertThrows(ModuleException.class, () -> SshHostVars.target("fw", vars("ansible_host", Map.of("a", 1))));
     }
+
+    @Test
+    void keyPassphraseIsTakenAsWrittenWithOrWithoutAKeyFile() throws ModuleException {
+        SshTarget t = SshHostVars.target("fw", vars("ansible_ssh_private_key_file", "/k/fw_ed25519",
+                "edge_ssh_key_passphrase", " words with spaces "));
+        assertEquals(Path.of("/k/fw_ed25519"), t.identityFile());
+        assertEquals(" words with spaces ", t.passphrase().reveal());
+        assertEquals("********", String.valueOf(t.passphrase()), "a Secret: safe to log");
+        // no key file: the passphrase is for the default keys (~/.ssh/id_*), like ssh(1) would ask
+        SshTarget d = SshHostVars.target("fw", vars("edge_ssh_key_passphrase", "pp-1"));
+        assertNull(d.identityFile());
+        assertEquals("pp-1", d.passphrase().reveal());
+        assertNull(SshHostVars.target("fw", vars("edge_ssh_key_passphrase", "")).passphrase());
+        assertNull(SshHostVars.target("fw", vars()).passphrase());
+    }
 }

@@ -266,10 +266,11 @@ class SshConnectionLabTest {
         assertEquals(SshException.Kind.KEY_UNREADABLE, none.kind());
         assertTrue(none.getMessage().contains("encrypted") && none.getMessage().contains(key.toString()),
                 none.getMessage());
+        assertTrue(none.getMessage().contains("set edge_ssh_key_passphrase, or load the key into ssh-agent"), none.getMessage());
         SshException wrong = assertThrows(SshException.class,
                 () -> open(target(key).withIdentityFile(key, Secret.of("wrong one")), home));
         assertEquals(SshException.Kind.KEY_UNREADABLE, wrong.kind());
-        assertTrue(wrong.getMessage().contains("wrong passphrase"), wrong.getMessage());
+        assertTrue(wrong.getMessage().contains("wrong passphrase; check edge_ssh_key_passphrase"), wrong.getMessage());
         assertFalse(wrong.getMessage().contains("wrong one"));
     }
 
