@@ -42,11 +42,6 @@ public final class RunResources implements AutoCloseable {
         }
     }
 
-    /** A per-key lock for modules that must serialise work on one remote system. */
-    public synchronized Object lockFor(String key) {
-        return locks.computeIfAbsent("lock:" + key, k -> new Object());
-    }
-
     @Override
     public void close() {
         List<Object> all;

@@ -142,7 +142,7 @@ final class TaskExecutor {
             return withLabel(failure(task, "invalid argument after templating: " + (p.key().isEmpty() ? "" : p.key() + ": ")
                     + p.message(), start), label);
         }
-        registerSecretArgs(schema, args, task.noLog());
+        registerSecrets(args, schema.schemaNode(), false);
         Ctx ctx = new Ctx(host.name, args, scope);
         Future<TaskResult> mine = null;
         java.util.Optional<String> shared;
@@ -347,10 +347,6 @@ final class TaskExecutor {
     }
 
     /** Registers every secret argument value (schema "x-edge-secret", or a secret-looking name), at any depth. */
-    private void registerSecretArgs(SchemaValidator schema, Map<String, Object> args, boolean noLog) {
-        registerSecrets(args, schema.schemaNode(), false);
-    }
-
     private void registerSecrets(Object value, com.fasterxml.jackson.databind.JsonNode schema, boolean secret) {
         if (value instanceof String s) {
             if (secret) {

@@ -153,12 +153,4 @@ public final class Inventory {
         }
         return vars;
     }
-
-    public Set<String> groupVarsFileNames() {
-        return groupVarsFiles.keySet();
-    }
-
-    public Set<String> hostVarsFileNames() {
-        return hostVarsFiles.keySet();
-    }
 }

@@ -53,8 +53,4 @@ public record Task(
     public String displayName() {
         return name != null && !name.isBlank() ? name : module;
     }
-
-    public Location argsLocation() {
-        return sources.locate(SourceMap.child(pointer, module));
-    }
 }

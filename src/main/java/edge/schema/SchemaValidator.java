@@ -60,10 +60,6 @@ public final class SchemaValidator {
         });
     }
 
-    public static SchemaValidator forSchema(String name, JsonNode schema) {
-        return new SchemaValidator(name, schema);
-    }
-
     public String name() {
         return name;
     }
