@@ -290,6 +290,9 @@ ns_init() {
 	mount --bind "$D" "$M$D" # same path inside: logs, vty socket, hooks shared with the host
 	mount --bind "$F/cf" "$M/cf"
 	mount --bind "$F/var-etc-frr" "$M/var/etc/frr"
+	# Checked here, not on the host: sshd -t needs its privilege separation directory (/run/sshd), which
+	# exists only on this namespace's own /run (the host's may lack it: nothing started the ssh service).
+	chroot "$M" /usr/sbin/sshd -t -f "$D/ssh/sshd_config" || { echo "fwlab: ERROR: sshd_config invalid" >&2; exit 1; }
 	exec chroot "$M" /usr/sbin/sshd -D -f "$D/ssh/sshd_config" -E "$D/log/sshd.log"
 }
 
@@ -381,13 +384,12 @@ cmd_up() {
 	write_sshd_config
 	save_settings
 	prepare_fw_root
-	/usr/sbin/sshd -t -f "$D/ssh/sshd_config" || die "sshd_config invalid"
 	setsid unshare -m --propagation private -- /bin/bash "$SELF" __ns_init "$D" </dev/null >>"$D/log/ns-init.log" 2>&1 &
 	record sshd $!
 	local i
 	for i in $(seq 100); do
 		port_in_use "$FW_IP" "$SSH_PORT" && break
-		alive sshd >/dev/null || die "firewall sshd died (see $D/log/ns-init.log, $D/log/sshd.log)"
+		alive sshd >/dev/null || die "firewall sshd died: $(tail -n 3 "$D/log/ns-init.log" | tr '\n' ' ')(see $D/log/ns-init.log, $D/log/sshd.log)"
 		sleep 0.05
 	done
 	port_in_use "$FW_IP" "$SSH_PORT" || die "firewall sshd does not listen on $FW_IP:$SSH_PORT"
