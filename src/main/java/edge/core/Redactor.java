@@ -12,8 +12,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * names, {@link Secret} values), so even a {@code debug: var=frr_password} shows the mask.
  */
 public final class Redactor {
-    /** Shorter values would mask ordinary words; such secrets are refused by the schemas instead. */
-    private static final int MIN_LENGTH = 3;
+    /**
+     * Shorter values would mask ordinary words everywhere ("frr", "on", "no"); secret arguments are
+     * required to be at least this long by their schemas instead.
+     */
+    public static final int MIN_LENGTH = 4;
+
+    /** The last word of a variable name that says its value is a secret (Ansible users name them so). */
+    private static final Set<String> SECRET_WORDS = Set.of("password", "passwd", "pass", "passphrase", "secret", "token", "key");
 
     private final Set<String> secrets = ConcurrentHashMap.newKeySet();
 
@@ -71,12 +77,23 @@ public final class Redactor {
         return out;
     }
 
-    /** Variable names that hold secrets by convention (Ansible users name them so). */
+    /**
+     * Variable names that hold secrets by convention: the name's last word is password, passphrase,
+     * secret, token, key (not public key), ... ({@code frr_master_password}, {@code api_token},
+     * {@code vpnSecret}). Only the last word counts: {@code password_type} holds a choice such as
+     * "none", and {@code ssh_private_key_file} a path, and masking those would hide ordinary words
+     * everywhere in the output.
+     */
     public static boolean isSecretName(String name) {
-        String n = name.toLowerCase();
-        return n.contains("password") || n.contains("passphrase") || n.contains("passwd") || n.contains("secret")
-                || n.contains("token") || n.endsWith("_pass") || n.equals("pass")
-                || n.endsWith("_key") && !n.endsWith("_public_key");
+        String[] words = name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT).split("[^a-z0-9]+");
+        if (words.length == 0) {
+            return false;
+        }
+        String last = words[words.length - 1];
+        if (last.equals("key") && words.length > 1 && words[words.length - 2].equals("public")) {
+            return false;
+        }
+        return SECRET_WORDS.contains(last);
     }
 
     /** Registers every value in {@code value} that sits under a secret-looking key, at any depth. */

@@ -7,13 +7,26 @@ import java.util.Map;
 /**
  * What a module found and would do: the changes (empty = nothing to do, status ok), the data the
  * task returns (registered with {@code register:}), a short message, and the action that applies
- * exactly these changes.
+ * exactly these changes. A plan can also say the task cannot do its work in this run ({@link #skip}):
+ * the task is then reported as skipped, with the reason.
  */
-public record Plan(List<Change> changes, Map<String, Object> result, String message, ApplyAction action) {
+public record Plan(List<Change> changes, Map<String, Object> result, String message, ApplyAction action, boolean skipped) {
 
     public Plan {
         changes = List.copyOf(changes);
         result = result == null ? Map.of() : new LinkedHashMap<>(result);
+        if (skipped && !changes.isEmpty()) {
+            throw new IllegalArgumentException("a skipped plan has no changes");
+        }
+    }
+
+    public Plan(List<Change> changes, Map<String, Object> result, String message, ApplyAction action) {
+        this(changes, result, message, action, false);
+    }
+
+    /** Nothing done, for a reason the user should see (e.g. a verification that cannot run in check mode). */
+    public static Plan skip(String reason, Map<String, Object> result) {
+        return new Plan(List.of(), result, reason, null, true);
     }
 
     /** Nothing to change; {@code result} is returned as the task's data. */

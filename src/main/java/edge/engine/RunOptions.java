@@ -16,6 +16,16 @@ public record RunOptions(
         Map<String, Object> extraVars,
         boolean detailedExitCode) {
 
+    /** Check mode for one task: its own {@code check_mode:} wins over {@code --check}, as in Ansible. */
+    public boolean checkFor(edge.playbook.Task task) {
+        return task.checkMode() != null ? task.checkMode() : check;
+    }
+
+    /** Diff mode for one task: its own {@code diff:} wins over {@code --diff}. */
+    public boolean diffFor(edge.playbook.Task task) {
+        return task.diff() != null ? task.diff() : diff;
+    }
+
     public static RunOptions defaults() {
         return new RunOptions(false, false, 0, 5, null, List.of(), List.of(), Map.of(), false);
     }

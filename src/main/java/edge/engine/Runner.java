@@ -8,6 +8,7 @@ import edge.playbook.Playbook;
 import edge.playbook.Task;
 import edge.template.Templater;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -153,15 +154,19 @@ public final class Runner {
         pending.values().forEach(l -> l.forEach(t -> descriptions.add(t.description())));
         Task commit = Task.synthetic("commit: " + String.join(", ", descriptions), "commit", play.at());
         listener.taskStart(commit, false);
+        ResultPrinter printer = new ResultPrinter(commit, new ArrayList<>(pending.keySet()));
         List<Future<?>> futures = new ArrayList<>();
         for (Map.Entry<String, List<Transaction>> e : pending.entrySet()) {
             futures.add(pool.submit(() -> {
                 long start = System.nanoTime();
                 Map<String, Object> data = new LinkedHashMap<>();
+                boolean changed = false;
                 TaskResult r = null;
                 for (Transaction t : e.getValue()) {
                     try {
-                        data.putAll(t.commit());
+                        Transaction.Committed c = t.commit();
+                        changed |= c.changed();
+                        data.putAll(c.data());
                     } catch (UnreachableException ex) {
                         r = new TaskResult(Status.UNREACHABLE, false, false, ex.getMessage(), ex.data(), List.of(), "",
                                 java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
@@ -177,18 +182,23 @@ public final class Runner {
                     }
                 }
                 if (r == null) {
-                    r = new TaskResult(Status.CHANGED, true, false, null, data, List.of(), "",
+                    r = new TaskResult(changed ? Status.CHANGED : Status.OK, changed, false,
+                            changed ? null : "nothing left to write: the system already holds the staged values", data, List.of(), "",
                             java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
                 }
-                record(hosts.get(e.getKey()), commit, r, List.of(e.getKey()));
+                record(hosts.get(e.getKey()), commit, r, List.of(e.getKey()), printer);
             }));
         }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException ex) {
-                throw new IllegalStateException("internal error while committing", ex.getCause());
+        try {
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException ex) {
+                    throw new IllegalStateException("internal error while committing", ex.getCause());
+                }
             }
+        } finally {
+            printer.flush();
         }
     }
 
@@ -204,22 +214,34 @@ public final class Runner {
 
     private void runTask(PlayContext pc, Task declared, boolean handler, List<String> targets, ExecutorService pool)
             throws InterruptedException {
+        if (modules.find(declared.module()).orElseThrow() instanceof NeedsCommittedChanges) {
+            commitTransactions(pc.play(), targets, pool);
+            targets = activeHosts(targets);
+            if (targets.isEmpty()) {
+                return;
+            }
+        }
         Task task = withRenderedName(pc, declared, targets.get(0));
         listener.taskStart(task, handler);
         List<String> runOn = task.runOnce() ? List.of(targets.get(0)) : targets;
         Map<String, Future<TaskResult>> sharedClaims = new ConcurrentHashMap<>();
+        ResultPrinter printer = new ResultPrinter(task, targets);
         List<Future<?>> futures = new ArrayList<>();
-        if (actsOnSharedSystems(task) && runOn.size() > 1) {
-            // The first host claims the shared system, so that which host reports it does not depend on thread timing.
-            futures.add(runOn(pc, task, targets, runOn.get(0), sharedClaims, pool));
+        try {
+            if (actsOnSharedSystems(task) && runOn.size() > 1) {
+                // The first host claims the shared system, so that which host reports it does not depend on thread timing.
+                futures.add(runOn(pc, task, targets, runOn.get(0), sharedClaims, printer, pool));
+                awaitAll(futures, task);
+                futures.clear();
+                runOn = runOn.subList(1, runOn.size());
+            }
+            for (String h : runOn) {
+                futures.add(runOn(pc, task, targets, h, sharedClaims, printer, pool));
+            }
             awaitAll(futures, task);
-            futures.clear();
-            runOn = runOn.subList(1, runOn.size());
+        } finally {
+            printer.flush();
         }
-        for (String h : runOn) {
-            futures.add(runOn(pc, task, targets, h, sharedClaims, pool));
-        }
-        awaitAll(futures, task);
     }
 
     private static void awaitAll(List<Future<?>> futures, Task task) throws InterruptedException {
@@ -254,7 +276,7 @@ public final class Runner {
     }
 
     private Future<?> runOn(PlayContext pc, Task task, List<String> targets, String h, Map<String, Future<TaskResult>> sharedClaims,
-                            ExecutorService pool) {
+                            ResultPrinter printer, ExecutorService pool) {
         return pool.submit(() -> {
                 if (stopping) {
                     return; // interrupted while this host was waiting for a worker: do not start
@@ -272,25 +294,22 @@ public final class Runner {
                             + " (this is a bug in edge; -v or --log-file show the details) (task '" + task.displayName()
                             + "' at " + task.at().format() + ")", Map.of(), List.of(), "", java.time.Duration.ZERO, null, List.of(), null);
                 }
-                record(state, task, r, task.runOnce() ? targets : List.of(h));
+                record(state, task, r, task.runOnce() ? targets : List.of(h), printer);
                 if (task.runOnce() && r.status() == Status.FAILED && !r.ignored() || task.runOnce() && r.status() == Status.UNREACHABLE) {
                     // As in Ansible: a run_once task that fails fails the step for every host it ran for.
                     for (String other : targets) {
                         if (!other.equals(h)) {
                             record(hosts.get(other), task, new TaskResult(Status.FAILED, false, false,
                                     "run_once task failed on " + h + ": " + r.message(), Map.of(), List.of(), "",
-                                    java.time.Duration.ZERO, null, List.of(), null), List.of(other));
+                                    java.time.Duration.ZERO, null, List.of(), null), List.of(other), printer);
                         }
                     }
                 }
         });
     }
 
-    private void record(HostState state, Task task, TaskResult r, List<String> registerOn) {
-        synchronized (this) {
-            stats.get(state.name).count(r);
-            listener.hostResult(state.name, task, r);
-        }
+    /** Takes a host's result into the run's state (failed/unreachable, register, facts, notify) and hands it to the printer. */
+    private void record(HostState state, Task task, TaskResult r, List<String> registerOn, ResultPrinter printer) {
         if (r.status() == Status.UNREACHABLE) {
             state.unreachable = true;
         } else if (r.status() == Status.FAILED && !r.ignored()) {
@@ -309,6 +328,53 @@ public final class Runner {
                 target.notified.addAll(task.notifies());
             }
         }
+        printer.add(state.name, r);
+    }
+
+    /**
+     * Prints one task's results in inventory order, each as soon as every host before it has reported,
+     * whatever order the hosts finish in: two cron logs of the same site then differ only where
+     * something did. Also counts each result for the recap.
+     */
+    private final class ResultPrinter {
+        private final Task task;
+        private final List<String> order;
+        private final Map<String, TaskResult> waiting = new HashMap<>();
+        private int next;
+
+        ResultPrinter(Task task, List<String> order) {
+            this.task = task;
+            this.order = order;
+        }
+
+        synchronized void add(String host, TaskResult r) {
+            waiting.put(host, r);
+            if (next >= order.size()) {
+                print(host); // flushed already (an interrupted run): a step that finishes now is still shown
+                return;
+            }
+            while (next < order.size() && waiting.containsKey(order.get(next))) {
+                print(order.get(next++));
+            }
+        }
+
+        /**
+         * Prints what is still held back because a host before it has not reported (a run being stopped);
+         * from then on each result is printed as it comes.
+         */
+        synchronized void flush() {
+            for (; next < order.size(); next++) {
+                if (waiting.containsKey(order.get(next))) {
+                    print(order.get(next));
+                }
+            }
+        }
+
+        private void print(String host) {
+            TaskResult r = waiting.remove(host);
+            stats.get(host).count(r);
+            listener.hostResult(host, task, r);
+        }
     }
 
     /** Per-play data shared by all hosts' scopes. */
@@ -316,10 +382,15 @@ public final class Runner {
     }
 
     private TaskExecutor.ScopeFactory scopeFactory(PlayContext pc, HostState state) {
-        return taskVars -> scope(pc, state, taskVars);
+        return task -> scope(pc, state, task.vars(), options.checkFor(task), options.diffFor(task));
     }
 
     Scope scope(PlayContext pc, HostState state, Map<String, Object> taskVars) {
+        return scope(pc, state, taskVars, options.check(), options.diff());
+    }
+
+    /** The scope a task sees; a task's own {@code check_mode:}/{@code diff:} show in ansible_check_mode/ansible_diff_mode. */
+    private Scope scope(PlayContext pc, HostState state, Map<String, Object> taskVars, boolean check, boolean diff) {
         List<Scope.Layer> layers = List.of(
                 new Scope.Layer("inventory", state.inventoryVars, true),
                 new Scope.Layer("play vars", pc.play().vars(), true),
@@ -337,8 +408,8 @@ public final class Runner {
         magic.put("ansible_play_hosts_all", pc.playHosts());
         magic.put("playbook_dir", playbook.dir().toString());
         magic.put("inventory_dir", inventory.source().toAbsolutePath().toString());
-        magic.put("ansible_check_mode", options.check());
-        magic.put("ansible_diff_mode", options.diff());
+        magic.put("ansible_check_mode", check);
+        magic.put("ansible_diff_mode", diff);
         magic.put("ansible_verbosity", options.verbosity());
         magic.put("hostvars", new Scope.LazyMap(new ArrayList<>(inventory.hosts().keySet()), h -> hostVars(pc, h)));
         return new Scope(state.name, layers, magic, templater, redactor);

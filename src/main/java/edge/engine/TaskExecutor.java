@@ -30,7 +30,7 @@ final class TaskExecutor {
 
     /** Builds the host's scope with the task's own vars. */
     interface ScopeFactory {
-        Scope scope(Map<String, Object> taskVars);
+        Scope scope(Task task);
     }
 
     private final ModuleRegistry modules;
@@ -67,7 +67,7 @@ final class TaskExecutor {
                                             Map<String, Future<TaskResult>> sharedClaims) {
         long start = System.nanoTime();
         try {
-            Scope scope = scopes.scope(task.vars());
+            Scope scope = scopes.scope(task);
             if (task.loop() == null) {
                 if (!conditionHolds(task.when(), scope)) {
                     return skipped(start, null);
@@ -143,26 +143,32 @@ final class TaskExecutor {
                     + p.message(), start), label);
         }
         registerSecrets(args, schema.schemaNode(), false);
-        Ctx ctx = new Ctx(host.name, args, scope);
-        Future<TaskResult> mine = null;
+        Ctx ctx = new Ctx(host.name, args, scope, task);
         java.util.Optional<String> shared;
         try {
             shared = module.sharedSystem(ctx);
-        } catch (RuntimeException e) {
-            shared = java.util.Optional.empty();
+        } catch (Templater.TemplateVarException e) {
+            return withLabel(failure(task, e.getMessage(), start), label);
         }
-        if (shared.isPresent()) {
-            String claimKey = shared.get() + "|" + Json.compact(args) + "|" + label;
-            CompletableFuture<TaskResult> fresh = new CompletableFuture<>();
-            Future<TaskResult> existing = sharedClaims.putIfAbsent(claimKey, fresh);
-            if (existing != null) {
-                return sharedResult(existing, host.name, start);
-            }
-            mine = fresh;
+        if (shared.isEmpty()) {
+            return withLabel(runWithRetries(module, task, ctx, scope, start), label);
         }
-        TaskResult result = withLabel(runWithRetries(module, task, ctx, scope, start), label);
-        if (mine instanceof CompletableFuture<TaskResult> cf) {
-            cf.complete(result);
+        String claimKey = shared.get() + "|" + Json.compact(args) + "|" + label;
+        CompletableFuture<TaskResult> mine = new CompletableFuture<>();
+        Future<TaskResult> existing = sharedClaims.putIfAbsent(claimKey, mine);
+        if (existing != null) {
+            return sharedResult(existing, host.name, start);
+        }
+        // The other hosts of this system wait for this result: whatever happens here, they must get one.
+        TaskResult result = null;
+        try {
+            result = withLabel(runWithRetries(module, task, ctx, scope, start), label);
+        } catch (TemplateException | Templater.TemplateVarException e) {
+            result = withLabel(failure(task, e.getMessage(), start), label);
+        } finally {
+            mine.complete(result != null ? result : withLabel(new TaskResult(Status.FAILED, false, false,
+                    "internal error on the host that ran it (this is a bug in edge; -v or --log-file show the details)",
+                    Map.of(), List.of(), "", elapsed(start), null, List.of(), null), label));
         }
         return result;
     }
@@ -189,8 +195,14 @@ final class TaskExecutor {
     }
 
     private TaskResult runWithRetries(Module module, Task task, Ctx ctx, Scope scope, long start) throws TemplateException {
-        int attempts = task.until() != null ? Math.max(1, task.retries() == null ? 3 : task.retries() + 1) : 1;
-        Duration delay = Duration.ofMillis((long) (toDouble(task.delay() instanceof String s ? templater.renderString(s, scope) : task.delay()) * 1000));
+        // As ansible-core: the first run plus `retries` retries (default 3).
+        int attempts = task.until() != null ? Math.max(1, (task.retries() == null ? 3 : task.retries()) + 1) : 1;
+        Object delayValue = task.delay() instanceof String s ? templater.renderString(s, scope) : task.delay();
+        Double delaySeconds = seconds(delayValue);
+        if (delaySeconds == null) {
+            return failure(task, "delay must be a number of seconds, not '" + delayValue + "'", start);
+        }
+        Duration delay = Duration.ofMillis((long) (delaySeconds * 1000));
         TaskResult result = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             result = attemptOnce(module, task, ctx, scope, start);
@@ -222,13 +234,12 @@ final class TaskExecutor {
     }
 
     private TaskResult attemptOnce(Module module, Task task, Ctx ctx, Scope scope, long start) throws TemplateException {
-        boolean check = task.checkMode() != null ? task.checkMode() : options.check();
         Plan plan;
         Map<String, Object> data;
         try {
-            plan = module.plan(ctx.withCheck(check));
+            plan = module.plan(ctx);
             data = new LinkedHashMap<>(plan.result());
-            if (plan.hasChanges() && !check) {
+            if (plan.hasChanges() && !ctx.checkMode()) {
                 Map<String, Object> applied = plan.action().apply();
                 if (applied != null) {
                     data.putAll(applied);
@@ -250,15 +261,14 @@ final class TaskExecutor {
             return new TaskResult(Status.FAILED, false, false, "internal error in module " + module.name() + ": " + e
                     + " (this is a bug in edge; the log file has the details)", Map.of(), List.of(), "", elapsed(start), null, List.of(), null);
         }
+        if (plan.skipped()) {
+            return new TaskResult(Status.SKIPPED, false, false, plan.message(), data, List.of(), "", elapsed(start), null, List.of(), null);
+        }
         boolean changed = plan.hasChanges();
-        String diff = changed && diffWanted(task) && !task.noLog() ? redactor.redact(DiffRenderer.render(plan.changes())) : "";
+        String diff = changed && options.diffFor(task) && !task.noLog() ? redactor.redact(DiffRenderer.render(plan.changes())) : "";
         TaskResult r = new TaskResult(changed ? Status.CHANGED : Status.OK, changed, false, plan.message(), data,
                 plan.changes(), diff, elapsed(start), null, List.of(), null);
         return afterConditions(task, scope, r);
-    }
-
-    private boolean diffWanted(Task task) {
-        return task.diff() != null ? task.diff() : options.diff();
     }
 
     /** changed_when and failed_when, evaluated with the result bound to the register name (and as 'result'). */
@@ -346,18 +356,23 @@ final class TaskExecutor {
         return item instanceof Map || item instanceof List ? Json.compact(item) : String.valueOf(item);
     }
 
-    /** Registers every secret argument value (schema "x-edge-secret", or a secret-looking name), at any depth. */
+    /**
+     * Registers every secret argument value, at any depth: what the schema marks {@code x-edge-secret};
+     * for keys the schema does not describe (set_fact, free-form mappings), a secret-looking name. A
+     * value the schema limits to an enumeration is a choice, never a secret.
+     */
     private void registerSecrets(Object value, com.fasterxml.jackson.databind.JsonNode schema, boolean secret) {
         if (value instanceof String s) {
-            if (secret) {
+            if (secret && (schema == null || !schema.has("enum"))) {
                 redactor.register(s);
             }
         } else if (value instanceof Map<?, ?> map) {
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 String key = String.valueOf(e.getKey());
                 com.fasterxml.jackson.databind.JsonNode prop = schema == null ? null : schema.path("properties").path(key);
-                boolean s = secret || Redactor.isSecretName(key) || (prop != null && prop.path("x-edge-secret").asBoolean(false));
-                registerSecrets(e.getValue(), prop == null || prop.isMissingNode() ? null : prop, s);
+                boolean described = prop != null && !prop.isMissingNode();
+                boolean s = secret || (described ? prop.path("x-edge-secret").asBoolean(false) : Redactor.isSecretName(key));
+                registerSecrets(e.getValue(), described ? prop : null, s);
             }
         } else if (value instanceof List<?> list) {
             com.fasterxml.jackson.databind.JsonNode items = schema == null ? null : schema.path("items");
@@ -414,15 +429,22 @@ final class TaskExecutor {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    private static double toDouble(Object o) {
+    /** A delay in seconds (default 5, as Ansible's), or null when it is not a non-negative number. */
+    private static Double seconds(Object o) {
+        if (o == null) {
+            return 5.0;
+        }
+        double d;
         if (o instanceof Number n) {
-            return n.doubleValue();
+            d = n.doubleValue();
+        } else {
+            try {
+                d = Double.parseDouble(String.valueOf(o).strip());
+            } catch (NumberFormatException e) {
+                return null;
+            }
         }
-        try {
-            return Double.parseDouble(String.valueOf(o));
-        } catch (NumberFormatException e) {
-            return 5;
-        }
+        return d >= 0 && Double.isFinite(d) ? d : null;
     }
 
     private static String typeName(Object o) {
@@ -438,21 +460,13 @@ final class TaskExecutor {
         private final String host;
         private final Map<String, Object> args;
         private final Scope scope;
-        private final boolean check;
+        private final Task task;
 
-        Ctx(String host, Map<String, Object> args, Scope scope) {
-            this(host, args, scope, options.check());
-        }
-
-        private Ctx(String host, Map<String, Object> args, Scope scope, boolean check) {
+        Ctx(String host, Map<String, Object> args, Scope scope, Task task) {
             this.host = host;
             this.args = args;
             this.scope = scope;
-            this.check = check;
-        }
-
-        Ctx withCheck(boolean checkMode) {
-            return new Ctx(host, args, scope, checkMode);
+            this.task = task;
         }
 
         @Override
@@ -481,12 +495,12 @@ final class TaskExecutor {
 
         @Override
         public boolean checkMode() {
-            return check;
+            return options.checkFor(task);
         }
 
         @Override
         public boolean diffMode() {
-            return options.diff();
+            return options.diffFor(task);
         }
 
         @Override

@@ -104,7 +104,8 @@ public final class ConsoleDisplay implements RunListener {
                 line(GREEN, "ok: [" + host + "]" + item + details(task, r));
             }
             case CHANGED -> {
-                if (showDiff && !r.diff().isEmpty() && !task.noLog()) {
+                // The task's own diff: overrides --diff both ways.
+                if ((task.diff() != null ? task.diff() : showDiff) && !r.diff().isEmpty() && !task.noLog()) {
                     line(null, r.diff().stripTrailing());
                 }
                 line(YELLOW, "changed: [" + host + "]" + item + details(task, r));
@@ -112,6 +113,8 @@ public final class ConsoleDisplay implements RunListener {
             case SKIPPED -> {
                 if ("shared".equals(r.sharedWith())) {
                     line(CYAN, "skipping: [" + host + "]" + item + " (shared system: handled on another host)");
+                } else if (r.message() != null && !task.noLog()) {
+                    line(CYAN, "skipping: [" + host + "]" + item + " (" + r.message() + ")");
                 } else {
                     line(CYAN, "skipping: [" + host + "]" + item);
                 }

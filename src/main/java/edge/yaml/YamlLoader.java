@@ -36,6 +36,12 @@ import org.yaml.snakeyaml.nodes.Tag;
 public final class YamlLoader {
     /** Larger inventories or playbooks than this are almost certainly a mistake (a wrong file). */
     public static final int MAX_BYTES = 4 * 1024 * 1024;
+    /**
+     * How many values aliases may add by repeating anchored nodes. snakeyaml's own alias limit counts
+     * alias events, not what they expand to, so nine levels of ten aliases ("billion laughs") pass it
+     * and would expand to 10^9 values when the node graph is turned into Java values.
+     */
+    static final int MAX_ALIAS_EXPANSION = 100_000;
 
     private YamlLoader() {
     }
@@ -103,10 +109,13 @@ public final class YamlLoader {
             for (Node node : yaml.composeAll(new StringReader(text))) {
                 SourceMap sources = new SourceMap(file);
                 Problems problems = new Problems();
-                Object root = convert(node, "", sources, problems, file);
+                Object root = new Converter(file, sources, problems).convert(node, "");
                 problems.throwIfAny();
                 docs.add(new YamlDocument(file, root, sources));
             }
+        } catch (AliasExpansionException e) {
+            throw new InputException(Problem.at(e.at, "", "aliases here expand to more than " + MAX_ALIAS_EXPANSION
+                    + " values (nested anchors repeated inside each other); write the values out or use fewer levels of aliases"));
         } catch (MarkedYAMLException e) {
             throw new InputException(syntaxProblem(file, e));
         } catch (YAMLException e) {
@@ -144,45 +153,73 @@ public final class YamlLoader {
         return m == null ? Location.unknown(file) : new Location(file, m.getLine() + 1, m.getColumn() + 1);
     }
 
-    private static Object convert(Node node, String pointer, SourceMap sources, Problems problems, String file) {
-        sources.putValue(pointer, at(file, node));
-        if (node instanceof ScalarNode scalar) {
-            return scalar(scalar);
+    /** Turns one composed document into Java values, recording where each value was written. */
+    private static final class Converter {
+        private final String file;
+        private final SourceMap sources;
+        private final Problems problems;
+        /** Nodes converted so far: an alias is the same node object met again. */
+        private final java.util.Set<Node> expanded = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        private int aliasValues;
+
+        Converter(String file, SourceMap sources, Problems problems) {
+            this.file = file;
+            this.sources = sources;
+            this.problems = problems;
         }
-        if (node instanceof SequenceNode seq) {
-            List<Object> list = new ArrayList<>(seq.getValue().size());
-            int i = 0;
-            for (Node item : seq.getValue()) {
-                list.add(convert(item, SourceMap.child(pointer, i++), sources, problems, file));
+
+        Object convert(Node node, String pointer) {
+            sources.putValue(pointer, at(file, node));
+            if (!expanded.add(node) && ++aliasValues > MAX_ALIAS_EXPANSION) {
+                throw new AliasExpansionException(at(file, node));
             }
-            return list;
+            if (node instanceof ScalarNode scalar) {
+                return scalar(scalar);
+            }
+            if (node instanceof SequenceNode seq) {
+                List<Object> list = new ArrayList<>(seq.getValue().size());
+                int i = 0;
+                for (Node item : seq.getValue()) {
+                    list.add(convert(item, SourceMap.child(pointer, i++)));
+                }
+                return list;
+            }
+            MappingNode map = (MappingNode) node;
+            Map<String, Object> result = new LinkedHashMap<>();
+            Map<String, Location> seen = new LinkedHashMap<>();
+            for (NodeTuple tuple : map.getValue()) {
+                Node keyNode = tuple.getKeyNode();
+                if (keyNode instanceof ScalarNode ks && "<<".equals(ks.getValue()) && ks.getTag().equals(Tag.MERGE)) {
+                    mergeInto(result, convert(tuple.getValueNode(), pointer));
+                    continue;
+                }
+                if (!(keyNode instanceof ScalarNode keyScalar)) {
+                    problems.add(at(file, keyNode), "", "a mapping key must be a plain string, not a list or mapping");
+                    continue;
+                }
+                Object keyValue = scalar(keyScalar);
+                String key = keyValue == null ? "null" : String.valueOf(keyValue);
+                Location keyAt = at(file, keyNode);
+                Location first = seen.putIfAbsent(key, keyAt);
+                if (first != null) {
+                    problems.add(keyAt, key, "duplicate key (first defined at line " + first.line() + "); remove one of them");
+                    continue;
+                }
+                String childPointer = SourceMap.child(pointer, key);
+                sources.putKey(childPointer, keyAt);
+                result.put(key, convert(tuple.getValueNode(), childPointer));
+            }
+            return result;
         }
-        MappingNode map = (MappingNode) node;
-        Map<String, Object> result = new LinkedHashMap<>();
-        Map<String, Location> seen = new LinkedHashMap<>();
-        for (NodeTuple tuple : map.getValue()) {
-            Node keyNode = tuple.getKeyNode();
-            if (keyNode instanceof ScalarNode ks && "<<".equals(ks.getValue()) && ks.getTag().equals(Tag.MERGE)) {
-                mergeInto(result, convert(tuple.getValueNode(), pointer, sources, problems, file));
-                continue;
-            }
-            if (!(keyNode instanceof ScalarNode keyScalar)) {
-                problems.add(at(file, keyNode), "", "a mapping key must be a plain string, not a list or mapping");
-                continue;
-            }
-            Object keyValue = scalar(keyScalar);
-            String key = keyValue == null ? "null" : String.valueOf(keyValue);
-            Location keyAt = at(file, keyNode);
-            Location first = seen.putIfAbsent(key, keyAt);
-            if (first != null) {
-                problems.add(keyAt, key, "duplicate key (first defined at line " + first.line() + "); remove one of them");
-                continue;
-            }
-            String childPointer = SourceMap.child(pointer, key);
-            sources.putKey(childPointer, keyAt);
-            result.put(key, convert(tuple.getValueNode(), childPointer, sources, problems, file));
+    }
+
+    private static final class AliasExpansionException extends RuntimeException {
+        private final Location at;
+
+        AliasExpansionException(Location at) {
+            super(null, null, false, false);
+            this.at = at;
         }
-        return result;
     }
 
     @SuppressWarnings("unchecked")

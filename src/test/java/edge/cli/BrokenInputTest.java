@@ -175,6 +175,27 @@ class BrokenInputTest {
     }
 
     @org.junit.jupiter.api.Test
+    void nestedAliasesAreRefusedAtOnceNamingTheLine() throws IOException {
+        Cli cli = new Cli(dir);
+        cli.write("inventory/hosts.yml", INVENTORY);
+        // "Billion laughs": nine levels of ten aliases, 10^9 values once expanded.
+        StringBuilder sb = new StringBuilder("- hosts: all\n  vars:\n    a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (int level = 1; level <= 9; level++) {
+            String ref = "*a" + (level - 1);
+            sb.append("    a").append(level).append(": &a").append(level).append(" [")
+                    .append(String.join(", ", java.util.Collections.nCopies(10, ref))).append("]\n");
+        }
+        sb.append("  tasks: []\n");
+        cli.write("site.yml", sb.toString());
+        // A bounded wait: before the fix this ran for minutes (a hang, for a cron job holding the lock).
+        Cli.Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> cli.run("validate", "-i", dir.resolve("inventory").toString(), dir.resolve("site.yml").toString()));
+        assertEquals(ExitCodes.INVALID_INPUT, r.exitCode(), r::all);
+        assertTrue(r.err().contains("site.yml:3:") && r.err().contains("aliases"), r::err);
+        assertNoStackTrace(r);
+    }
+
+    @org.junit.jupiter.api.Test
     void nonUtf8FileIsRefused() throws IOException {
         Cli cli = new Cli(dir);
         cli.write("inventory/hosts.yml", INVENTORY);

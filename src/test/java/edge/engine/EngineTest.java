@@ -246,6 +246,32 @@ class EngineTest {
     }
 
     @Test
+    void onlySecretValuesAreMaskedNotOrdinaryWordsUnderSecretSoundingKeys() throws IOException {
+        cli.write("inventory/host_vars/fw1.yml", """
+                frr_password_type: frr
+                password_type: none
+                bgp_password: Bgp-Neighbour-Pw
+                ssh_private_key_file: /etc/edge/keys/fw1
+                """);
+        cli.write("site.yml", """
+                - hosts: fw1
+                  tasks:
+                    - set_fact:
+                        neighbors: [{address: 10.0.0.1, password_type: both}]
+                    - debug: msg="frrbgp.asnum none both frr {{ frr_password_type }} {{ password_type }} {{ neighbors }}"
+                    - debug: msg="key at {{ ssh_private_key_file }}, password {{ bgp_password }}"
+                """);
+        Path report = dir.resolve("r.json");
+        Cli.Result r = run("site.yml", "-v", "--json", report.toString());
+        assertEquals(0, r.exitCode(), r::all);
+        assertTrue(r.out().contains("frrbgp.asnum none both frr frr none"), r::out);
+        assertTrue(r.out().contains("key at /etc/edge/keys/fw1, password ********"), r::out);
+        assertFalse(r.all().contains("Bgp-Neighbour-Pw"), r::all);
+        String json = Files.readString(report);
+        assertTrue(json.contains("frrbgp.asnum none both frr frr none") && !json.contains("Bgp-Neighbour-Pw"), json);
+    }
+
+    @Test
     void aSecretInAValidationMessageIsMasked() throws IOException {
         cli.write("site.yml", """
                 - hosts: fw1

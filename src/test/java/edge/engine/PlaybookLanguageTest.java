@@ -231,6 +231,56 @@ class PlaybookLanguageTest {
     }
 
     @Test
+    void untilWithoutRetriesMakesFourAttemptsAndABadDelayIsTheUsersError() throws IOException {
+        Cli.Result defaults = run("""
+                - hosts: fw1
+                  tasks:
+                    - debug: msg=never
+                      register: x
+                      until: x.msg == 'done'
+                      delay: 0
+                """);
+        assertEquals(2, defaults.exitCode(), defaults::all);
+        assertTrue(defaults.out().contains("gave up after 4 attempts"), "one run plus ansible-core's 3 retries\n" + defaults.out());
+
+        Cli.Result badDelay = run("""
+                - hosts: fw1
+                  tasks:
+                    - debug: msg=never
+                      register: x
+                      until: x.msg == 'done'
+                      delay: "{{ 'soon' }}"
+                """);
+        assertEquals(2, badDelay.exitCode(), badDelay::all);
+        assertTrue(badDelay.out().contains("delay must be a number of seconds, not 'soon'"), badDelay::out);
+        assertTrue(badDelay.out().contains("site.yml:3"), badDelay::out);
+    }
+
+    @Test
+    void aTasksOwnCheckModeAndDiffAreWhatItsModuleAndTemplatesSee() throws IOException {
+        Path forced = dir.resolve("forced");
+        Cli.Result r = run("""
+                - hosts: fw1
+                  tasks:
+                    - name: applied even under --check, diff shown without --diff
+                      local_file: {path: "%s", content: "x\\n"}
+                      check_mode: false
+                      diff: true
+                    - name: what the template sees
+                      debug: msg="check={{ ansible_check_mode }} diff={{ ansible_diff_mode }}"
+                      check_mode: false
+                      diff: true
+                    - name: the run's own modes
+                      debug: msg="check={{ ansible_check_mode }} diff={{ ansible_diff_mode }}"
+                """.formatted(forced), "--check");
+        assertEquals(0, r.exitCode(), r::all);
+        assertTrue(Files.exists(forced), "check_mode: false applies the task even under --check\n" + r.out());
+        assertTrue(r.out().contains("+x"), "the task's diff: true shows its diff\n" + r.out());
+        assertTrue(r.out().contains("check=False diff=True") || r.out().contains("check=false diff=true"), r::out);
+        assertTrue(r.out().contains("check=True diff=False") || r.out().contains("check=true diff=false"), r::out);
+    }
+
+    @Test
     void handlersRunOnceAtTheEndOnlyWhenNotified() throws IOException {
         Cli.Result r = run("""
                 - hosts: k8s

@@ -105,6 +105,7 @@ class SharedSystemTest {
                 """, RunOutcome.HOST_FAILED);
         assertTrue(text.contains("EDGE_SURELY_UNSET_VARIABLE is not set"), text);
         assertFalse(text.contains("internal error"), text);
+        assertEquals(0, plans.get(), "a shared system that cannot be named is an error, not a reason to run on every host");
     }
 
     @Test
@@ -124,5 +125,56 @@ class SharedSystemTest {
         assertEquals(2, plans.get(), "once per cluster\n" + text);
         assertEquals(3, text.split("shared system: handled on another host", -1).length - 1, text);
         assertTrue(text.contains("ok: [e1]") && text.contains("ok: [w1]"), "the first host of each cluster runs it\n" + text);
+    }
+
+    /**
+     * The host that claims a shared-system task fails in a way that raises (an undefined variable in
+     * failed_when): the other hosts of that cluster must get its result, not wait for ever. Through the
+     * CLI, with the real k8s_facts module (its cluster cannot be read, which fails the task, and then
+     * failed_when raises), with a bounded wait.
+     */
+    @Test
+    void whenTheClaimingHostRaisesTheOtherHostsOfTheSystemStillFinish() throws Exception {
+        edge.cli.Cli cli = new edge.cli.Cli(dir);
+        cli.write("inventory/hosts.yml", """
+                all:
+                  vars: {k8s_kubeconfig: "@DIR@/no-such-kubeconfig"}
+                  hosts: {n1: , n2: , n3: }
+                """.replace("@DIR@", dir.toString()));
+        cli.write("site.yml", """
+                - hosts: all
+                  tasks:
+                    - name: facts with a broken failed_when
+                      k8s_facts: {}
+                      failed_when: "{{ no_such_variable }}"
+                    - debug: msg=never
+                """);
+        edge.cli.Cli.Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> cli.playbook("run", "site.yml"));
+        assertEquals(edge.cli.ExitCodes.HOST_FAILED, r.exitCode(), r::all);
+        assertTrue(r.out().contains("fatal: [n1]") && r.out().contains("'no_such_variable' is undefined"), r::out);
+        assertTrue(r.out().contains("fatal: [n2]") && r.out().contains("fatal: [n3]"), r::out);
+        assertTrue(r.out().contains("PLAY RECAP"), r::out);
+        assertFalse(r.out().contains("ok: [n"), r::out);
+    }
+
+    @Test
+    void resultsArePrintedInInventoryOrderWhateverOrderHostsFinishIn() throws Exception {
+        edge.cli.Cli cli = new edge.cli.Cli(dir);
+        cli.write("inventory/hosts.yml", "all:\n  hosts: {h1: {pause: 0.6}, h2: {pause: 0.3}, h3: {pause: 0}, h4: {pause: 0.1}}\n");
+        // The hosts listed first wait longest (port 1 is closed, so only the delay counts): they finish last.
+        cli.write("site.yml", """
+                - hosts: all
+                  tasks:
+                    - name: sleeps
+                      wait_for: {host: 127.0.0.1, port: 1, state: stopped, timeout: 5, delay: "{{ pause }}"}
+                """);
+        for (int i = 0; i < 3; i++) {
+            edge.cli.Cli.Result r = cli.playbook("run", "site.yml");
+            assertEquals(0, r.exitCode(), r::all);
+            String task = r.out().substring(r.out().indexOf("TASK [sleeps]"), r.out().indexOf("PLAY RECAP"));
+            assertTrue(task.indexOf("[h1]") < task.indexOf("[h2]") && task.indexOf("[h2]") < task.indexOf("[h3]")
+                    && task.indexOf("[h3]") < task.indexOf("[h4]"), task);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package edge.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import edge.core.Redactor;
@@ -67,8 +68,12 @@ class TransactionTest {
         }
 
         @Override
-        public synchronized Map<String, Object> commit() throws ModuleException {
+        public synchronized Committed commit() throws ModuleException {
             Map<String, String> all = read(file);
+            if (all.entrySet().containsAll(staged.entrySet())) {
+                staged.clear();
+                return Committed.nothingToWrite(); // someone wrote the same values meanwhile
+            }
             all.putAll(staged);
             List<String> lines = new ArrayList<>();
             all.forEach((k, v) -> lines.add(k + "=" + v));
@@ -80,7 +85,7 @@ class TransactionTest {
                 throw new ModuleException(e.getMessage());
             }
             staged.clear();
-            return Map.of("committed", true);
+            return Committed.changed(Map.of("committed", true));
         }
     }
 
@@ -115,9 +120,56 @@ class TransactionTest {
         }
     }
 
+    /** setting_read: {key}: reads the settings file as it is; the engine commits what is staged first. */
+    final class SettingReadModule implements Module, NeedsCommittedChanges {
+        @Override
+        public String name() {
+            return "setting_read";
+        }
+
+        @Override
+        public String schema() {
+            return "modules/set_fact.json";
+        }
+
+        @Override
+        public Plan plan(TaskContext ctx) {
+            String key = ctx.stringArg("key", "");
+            String value = SettingsFile.read(dir.resolve(ctx.host() + ".conf")).get(key);
+            return Plan.noChange(Map.of("value", String.valueOf(value)), key + "=" + value);
+        }
+    }
+
+    /** gui_save: {key, value}: another tool writes the file directly (a GUI save), bypassing edge's transaction. */
+    final class GuiSaveModule implements Module {
+        @Override
+        public String name() {
+            return "gui_save";
+        }
+
+        @Override
+        public String schema() {
+            return "modules/set_fact.json";
+        }
+
+        @Override
+        public Plan plan(TaskContext ctx) {
+            Path file = dir.resolve(ctx.host() + ".conf");
+            Map<String, String> all = SettingsFile.read(file);
+            all.put(ctx.stringArg("key", ""), ctx.stringArg("value", ""));
+            List<String> lines = new ArrayList<>();
+            all.forEach((k, v) -> lines.add(k + "=" + v));
+            try {
+                Files.write(file, lines);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return Plan.noChange(Map.of());
+        }
+    }
+
     private String run(boolean check) throws Exception {
-        Files.writeString(dir.resolve("hosts.yml"), "all:\n  hosts:\n    a:\n    b:\n");
-        Files.writeString(dir.resolve("site.yml"), """
+        return run(check, """
                 - hosts: all
                   tasks:
                     - setting: {key: asn, value: "64501"}
@@ -126,8 +178,13 @@ class TransactionTest {
                 - hosts: a
                   tasks:
                     - setting: {key: extra, value: "1"}
-                """);
-        ModuleRegistry modules = Modules.all().register(new SettingModule());
+                """, RunOutcome.CHANGED);
+    }
+
+    private String run(boolean check, String playbook, int exitCode) throws Exception {
+        Files.writeString(dir.resolve("hosts.yml"), "all:\n  hosts:\n    a:\n    b:\n");
+        Files.writeString(dir.resolve("site.yml"), playbook);
+        ModuleRegistry modules = Modules.all().register(new SettingModule()).register(new SettingReadModule()).register(new GuiSaveModule());
         Inventory inv = InventoryLoader.load(dir.resolve("hosts.yml"));
         Playbook pb = new PlaybookLoader(modules).load(dir.resolve("site.yml"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -137,7 +194,7 @@ class TransactionTest {
             RunOutcome outcome = new Runner(inv, pb, modules, options,
                     new edge.output.ConsoleDisplay(new PrintStream(out, true, StandardCharsets.UTF_8), false, 0, false, false, redactor),
                     redactor, resources).run();
-            assertEquals(RunOutcome.CHANGED, outcome.exitCode(), out::toString);
+            assertEquals(exitCode, outcome.exitCode(), out::toString);
         }
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -159,5 +216,47 @@ class TransactionTest {
         String second = run(false);
         assertEquals("commit [router_id]\n", Files.readString(dir.resolve("b.journal")), second);
         assertEquals("b-id", SettingsFile.read(dir.resolve("b.conf")).get("router_id"));
+    }
+
+    @Test
+    void aTaskThatNeedsTheChangesAppliedGetsThemCommittedFirstOnItsOwnLine() throws Exception {
+        String out = run(false, """
+                - hosts: all
+                  tasks:
+                    - setting: {key: asn, value: "64501"}
+                    - name: read it back
+                      setting_read: {key: asn}
+                      register: seen
+                    - assert: {that: ["seen.value == '64501'"]}
+                """, RunOutcome.CHANGED);
+        int commit = out.indexOf("TASK [commit: settings file]");
+        int read = out.indexOf("TASK [read it back]");
+        assertTrue(commit >= 0 && commit < read, out);
+        assertEquals("commit [asn]\n", Files.readString(dir.resolve("a.journal")), out);
+        assertEquals(1, out.split("TASK \\[commit", -1).length - 1, "committed once, not again at the end of the play\n" + out);
+
+        // In check mode nothing is staged, so nothing is committed before the read either.
+        Files.delete(dir.resolve("a.conf"));
+        String check = run(true, """
+                - hosts: all
+                  tasks:
+                    - setting: {key: asn, value: "64502"}
+                    - setting_read: {key: asn}
+                """, RunOutcome.CHANGED);
+        assertFalse(check.contains("TASK [commit"), check);
+        assertTrue(Files.notExists(dir.resolve("a.conf")), check);
+    }
+
+    @Test
+    void aCommitThatFindsEverythingAlreadyInPlaceIsOkNotChanged() throws Exception {
+        String out = run(false, """
+                - hosts: a
+                  tasks:
+                    - setting: {key: asn, value: "64501"}
+                    - gui_save: {key: asn, value: "64501"}
+                """, RunOutcome.CHANGED);
+        assertTrue(out.matches("(?s).*TASK \\[commit: settings file\\][^\n]*\nok: \\[a\\].*"), out);
+        assertTrue(Files.notExists(dir.resolve("a.journal")), "nothing written by the commit\n" + out);
+        assertTrue(out.matches("(?s).*a\\s+: ok=3\\s+changed=1 .*"), "only the setting task changed\n" + out);
     }
 }

@@ -3,6 +3,7 @@ package edge.modules.pfsense;
 import com.fasterxml.jackson.databind.JsonNode;
 import edge.engine.Module;
 import edge.engine.ModuleException;
+import edge.engine.NeedsCommittedChanges;
 import edge.engine.Plan;
 import edge.engine.TaskContext;
 import edge.transport.ssh.ExecResult;
@@ -19,10 +20,12 @@ import java.util.Map;
  * OK) and, optionally, until routes within a prefix arrived with a community (MetalLB announces its
  * pool addresses with {@code no-advertise}); fails after {@code timeout} listing each neighbor's
  * state. One remote command per poll ({@code vtysh} with one {@code -c} per question). Read-only: it
- * never reports a change. If FRR changes of this play are staged, they are committed first, so that
- * what is verified is the new configuration.
+ * never reports a change. If FRR changes of this play are staged, the engine commits them before this
+ * task ({@link NeedsCommittedChanges}), so that what is verified is the new configuration. In check
+ * mode, when the run would change the FRR configuration first, the task is skipped with the reason and
+ * the sessions' state as they are now (one read, no waiting).
  */
-public final class BgpVerifyModule implements Module {
+public final class BgpVerifyModule implements Module, NeedsCommittedChanges {
     static final String VTYSH = "/usr/local/bin/vtysh";
     static final String SUMMARY = "show bgp ipv4 unicast summary json";
     /** routes_community -> the vtysh command listing the routes to check (constant strings: no user text in commands). */
@@ -50,19 +53,6 @@ public final class BgpVerifyModule implements Module {
         PfSenseHost host = PfSenseHost.of(ctx);
         SshConnection conn = SshHostVars.connection(ctx);
         Map<String, Object> result = new LinkedHashMap<>();
-        boolean committed = false;
-        if (!ctx.checkMode()) {
-            PfSenseTransaction tx = host.transaction(ctx, conn);
-            if (tx.hasStaged()) {
-                ctx.log("pfsense: committing the staged FRR changes before verifying");
-                result.putAll(tx.commit());
-                committed = true;
-            }
-        } else if (host.pendingInCheckMode()) {
-            result.put("verified", false);
-            return Plan.noChange(result, "not verified in check mode: this run would change the firewall's FRR"
-                    + " configuration first");
-        }
         double timeoutSec = Args.seconds(ctx, "timeout", 120);
         double intervalSec = Args.seconds(ctx, "interval", 2);
         Duration interval = Duration.ofMillis(Math.max(100, Math.round(intervalSec * 1000)));
@@ -74,6 +64,14 @@ public final class BgpVerifyModule implements Module {
         }
         List<Expected> expected = expected(ctx, host);
         String command = VTYSH + " -c '" + SUMMARY + "'" + (within == null ? "" : " -c '" + ROUTE_TABLES.get(community) + "'");
+        if (ctx.checkMode() && host.pendingInCheckMode()) {
+            // What this run would verify does not exist yet; say so, with the sessions as they are now.
+            Poll now = poll(ctx, conn, command, expected, within, community, minRoutes);
+            result.put("verified", false);
+            result.putAll(now.data());
+            return Plan.skip("not verified in check mode: this run would change the firewall's FRR configuration first; now: "
+                    + (now.ok ? "every session is Established" : now.problem), result);
+        }
 
         long start = System.nanoTime();
         long deadline = start + Math.round(timeoutSec * 1e9);
@@ -115,7 +113,6 @@ public final class BgpVerifyModule implements Module {
         result.putAll(last.data());
         result.put("attempts", attempts);
         result.put("elapsed", Math.round((System.nanoTime() - start) / 1e8) / 10.0);
-        result.put("committed_first", committed);
         return Plan.noChange(result);
     }
 

@@ -36,7 +36,9 @@ final class PfSenseTransaction implements Transaction {
     }
 
     @Override
-    public Map<String, Object> commit() throws ModuleException {
-        return host.commit(connection, redactor, log);
+    public Committed commit() throws ModuleException {
+        // An empty result: the fresh read found every staged value already in place, so nothing was written.
+        Map<String, Object> data = host.commit(connection, redactor, log);
+        return data.isEmpty() ? Committed.nothingToWrite() : Committed.changed(data);
     }
 }
