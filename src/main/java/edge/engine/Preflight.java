@@ -24,6 +24,7 @@ public final class Preflight {
         if (!problems.isEmpty()) {
             return problems;
         }
+        problems.addAll(unresolvedLookups(inventory, playbook, limit, extraVars));
         RunOptions options = new RunOptions(false, false, 0, 1, limit, List.of(), List.of(), extraVars, false);
         Runner scopes = new Runner(inventory, playbook, modules, options, new RunListener() { }, redactor, new RunResources());
         for (Play play : playbook.plays()) {
@@ -37,6 +38,52 @@ public final class Preflight {
             }
         }
         return problems;
+    }
+
+    /**
+     * Secrets read with {@code lookup('env'|'file', ...)} that the run would need and cannot resolve:
+     * in the inventory variables of the hosts the plays run on (within --limit), and in the plays'
+     * own vars and tasks. Better refused now than after the cluster was changed.
+     */
+    static List<Problem> unresolvedLookups(Inventory inventory, Playbook playbook, String limit, java.util.Map<String, Object> extraVars) {
+        java.nio.file.Path base = playbook.dir();
+        java.util.Set<String> limited = limit == null ? null : new java.util.HashSet<>(HostPattern.parse(limit).resolve(inventory));
+        java.util.Set<String> reported = new java.util.HashSet<>();
+        Problems problems = new Problems();
+        for (Play play : playbook.plays()) {
+            List<String> hosts = HostPattern.parse(play.hosts()).resolve(inventory).stream()
+                    .filter(h -> limited == null || limited.contains(h)).toList();
+            if (hosts.isEmpty()) {
+                continue;
+            }
+            for (String host : hosts) {
+                for (java.util.Map.Entry<String, Object> v : inventory.varsOf(host).entrySet()) {
+                    if (extraVars.containsKey(v.getKey())) {
+                        continue; // -e wins: the inventory's value is never rendered
+                    }
+                    for (String why : edge.template.UnresolvedLookups.in(v.getValue(), base)) {
+                        edge.core.Location at = inventory.whereDefined(host, v.getKey());
+                        if (reported.add(at + "|" + v.getKey() + "|" + why)) {
+                            problems.add(at != null ? at : edge.core.Location.unknown(inventory.source().toString()), v.getKey(),
+                                    why + " (needed for " + host + " by play '" + play.displayName() + "')");
+                        }
+                    }
+                }
+            }
+            for (java.util.Map.Entry<String, Object> v : play.vars().entrySet()) {
+                for (String why : edge.template.UnresolvedLookups.in(v.getValue(), base)) {
+                    problems.add(play.at(), "vars." + v.getKey(), why);
+                }
+            }
+            List<edge.playbook.Task> all = new java.util.ArrayList<>(play.tasks());
+            all.addAll(play.handlers());
+            for (edge.playbook.Task task : all) {
+                for (String why : edge.template.UnresolvedLookups.in(List.of(task.args(), task.vars()), base)) {
+                    problems.add(task.at(), task.module(), why);
+                }
+            }
+        }
+        return problems.list();
     }
 
     public static List<Problem> check(Inventory inventory, Playbook playbook, String limit) {

@@ -36,16 +36,18 @@ public final class Inventory {
     private final Map<String, Group> groups;
     private final Map<String, Map<String, Object>> groupVarsFiles;
     private final Map<String, Map<String, Object>> hostVarsFiles;
+    private final VariableSources sources;
     private final Map<String, Integer> depth = new HashMap<>();
     private final Map<String, Set<String>> groupsOfHost = new HashMap<>();
 
     Inventory(Path source, Map<String, Host> hosts, Map<String, Group> groups,
-              Map<String, Map<String, Object>> groupVarsFiles, Map<String, Map<String, Object>> hostVarsFiles) {
+              Map<String, Map<String, Object>> groupVarsFiles, Map<String, Map<String, Object>> hostVarsFiles, VariableSources sources) {
         this.source = source;
         this.hosts = Collections.unmodifiableMap(hosts);
         this.groups = Collections.unmodifiableMap(groups);
         this.groupVarsFiles = groupVarsFiles;
         this.hostVarsFiles = hostVarsFiles;
+        this.sources = sources;
         computeDepth("all", 0, new LinkedHashSet<>());
         for (String g : groups.keySet()) {
             for (String h : hostsOf(g)) {
@@ -131,8 +133,7 @@ public final class Inventory {
     /** The inventory-level variables of a host after applying the precedence documented above. */
     public Map<String, Object> varsOf(String host) {
         Map<String, Object> vars = new LinkedHashMap<>();
-        List<String> memberOf = new ArrayList<>(groupsOfHost.getOrDefault(host, Set.of()));
-        memberOf.sort(Comparator.<String>comparingInt(g -> depth.getOrDefault(g, 0)).thenComparing(g -> g));
+        List<String> memberOf = groupsByPrecedence(host);
         for (String g : memberOf) {
             vars.putAll(groups.get(g).vars());
         }
@@ -152,5 +153,34 @@ public final class Inventory {
             vars.putAll(hostVarsFiles.get(host));
         }
         return vars;
+    }
+
+    /** Where the value {@link #varsOf} gives for {@code name} was written (the definition that wins), or null. */
+    public Location whereDefined(String host, String name) {
+        Location at = sources.of(sources.hostVarsFiles(), host, name);
+        if (at == null) {
+            at = sources.of(sources.hostVars(), host, name);
+        }
+        List<String> memberOf = new ArrayList<>(groupsByPrecedence(host));
+        Collections.reverse(memberOf);
+        for (int i = 0; at == null && i < memberOf.size(); i++) {
+            if (!"all".equals(memberOf.get(i))) {
+                at = sources.of(sources.groupVarsFiles(), memberOf.get(i), name);
+            }
+        }
+        if (at == null && memberOf.contains("all")) {
+            at = sources.of(sources.groupVarsFiles(), "all", name);
+        }
+        for (int i = 0; at == null && i < memberOf.size(); i++) {
+            at = sources.of(sources.groupVars(), memberOf.get(i), name);
+        }
+        return at;
+    }
+
+    /** The host's groups, lowest precedence first: by depth below {@code all}, then by name. */
+    private List<String> groupsByPrecedence(String host) {
+        List<String> memberOf = new ArrayList<>(groupsOfHost.getOrDefault(host, Set.of()));
+        memberOf.sort(Comparator.<String>comparingInt(g -> depth.getOrDefault(g, 0)).thenComparing(g -> g));
+        return memberOf;
     }
 }

@@ -28,6 +28,11 @@ public final class InventoryLoader {
     private final Map<String, Host> hosts = new LinkedHashMap<>();
     private final Map<String, GroupBuilder> groups = new LinkedHashMap<>();
     private final Problems problems = new Problems();
+    /** Where each variable was written: owner (group or host) -> variable -> location, per level of precedence. */
+    private final Map<String, Map<String, Location>> groupVarsAt = new LinkedHashMap<>();
+    private final Map<String, Map<String, Location>> hostVarsAt = new LinkedHashMap<>();
+    private final Map<String, Map<String, Location>> groupVarsFilesAt = new LinkedHashMap<>();
+    private final Map<String, Map<String, Location>> hostVarsFilesAt = new LinkedHashMap<>();
 
     private static final class GroupBuilder {
         final String name;
@@ -77,8 +82,8 @@ public final class InventoryLoader {
             readFile(file);
         }
         findCycles();
-        Map<String, Map<String, Object>> groupVars = readVarsDir(varsBase.resolve("group_vars"));
-        Map<String, Map<String, Object>> hostVars = readVarsDir(varsBase.resolve("host_vars"));
+        Map<String, Map<String, Object>> groupVars = readVarsDir(varsBase.resolve("group_vars"), groupVarsFilesAt);
+        Map<String, Map<String, Object>> hostVars = readVarsDir(varsBase.resolve("host_vars"), hostVarsFilesAt);
         problems.throwIfAny();
         // Hosts that are in no group but 'all' form 'ungrouped', as in Ansible.
         GroupBuilder ungrouped = group("ungrouped", Location.unknown(source.toString()));
@@ -100,7 +105,8 @@ public final class InventoryLoader {
         for (GroupBuilder g : groups.values()) {
             built.put(g.name, new Group(g.name, List.copyOf(g.hosts), List.copyOf(g.children), Map.copyOf(g.vars), g.at));
         }
-        return new Inventory(source, hosts, built, groupVars, hostVars);
+        return new Inventory(source, hosts, built, groupVars, hostVars,
+                new VariableSources(groupVarsAt, groupVarsFilesAt, hostVarsAt, hostVarsFilesAt));
     }
 
     /** Groups defined in different places can still form a cycle (g has child h, h has child g). */
@@ -217,6 +223,8 @@ public final class InventoryLoader {
         Map<String, Object> vars = (Map<String, Object>) body.get("vars");
         if (vars != null) {
             g.vars.putAll(vars);
+            String vp = SourceMap.child(pointer, "vars");
+            vars.keySet().forEach(k -> groupVarsAt.computeIfAbsent(name, x -> new LinkedHashMap<>()).put(k, doc.locate(SourceMap.child(vp, k))));
         }
         Map<String, Object> hostMap = (Map<String, Object>) body.get("hosts");
         if (hostMap != null) {
@@ -235,6 +243,7 @@ public final class InventoryLoader {
                     Map<String, Object> merged = new LinkedHashMap<>(existing == null ? Map.of() : existing.vars());
                     merged.putAll(hv);
                     hosts.put(hostName, new Host(hostName, merged, existing == null ? doc.locate(hp) : existing.definedAt()));
+                    hv.keySet().forEach(k -> hostVarsAt.computeIfAbsent(hostName, x -> new LinkedHashMap<>()).put(k, doc.locate(SourceMap.child(hp, k))));
                     if (!g.hosts.contains(hostName)) {
                         g.hosts.add(hostName);
                     }
@@ -257,7 +266,7 @@ public final class InventoryLoader {
 
     /** group_vars/ or host_vars/: NAME(.yml|.yaml|.json) files, or NAME/ directories of such files. */
     @SuppressWarnings("unchecked")
-    private Map<String, Map<String, Object>> readVarsDir(Path dir) {
+    private Map<String, Map<String, Object>> readVarsDir(Path dir, Map<String, Map<String, Location>> locations) {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         if (!Files.isDirectory(dir)) {
             return out;
@@ -278,7 +287,7 @@ public final class InventoryLoader {
                 Map<String, Object> merged = new LinkedHashMap<>();
                 try (Stream<Path> list = Files.list(entry)) {
                     for (Path f : list.filter(p -> isVarsFileName(p.getFileName().toString())).sorted().toList()) {
-                        Map<String, Object> vars = readVarsFile(f);
+                        Map<String, Object> vars = readVarsFile(f, locations.computeIfAbsent(fileName, k -> new LinkedHashMap<>()));
                         if (vars != null) {
                             merged.putAll(vars);
                         }
@@ -288,7 +297,7 @@ public final class InventoryLoader {
                 }
                 out.computeIfAbsent(fileName, k -> new LinkedHashMap<>()).putAll(merged);
             } else if (isVarsFileName(fileName) || !fileName.contains(".")) {
-                Map<String, Object> vars = readVarsFile(entry);
+                Map<String, Object> vars = readVarsFile(entry, locations.computeIfAbsent(stripExtension(fileName), k -> new LinkedHashMap<>()));
                 if (vars != null) {
                     out.computeIfAbsent(stripExtension(fileName), k -> new LinkedHashMap<>()).putAll(vars);
                 }
@@ -307,7 +316,7 @@ public final class InventoryLoader {
     }
 
     @SuppressWarnings("unchecked")
-    private Map<String, Object> readVarsFile(Path file) {
+    private Map<String, Object> readVarsFile(Path file, Map<String, Location> locations) {
         try {
             List<YamlDocument> docs = YamlLoader.loadAll(file);
             if (docs.isEmpty() || docs.get(0).root() == null) {
@@ -323,6 +332,7 @@ public final class InventoryLoader {
                 problems.addAll(p);
                 return null;
             }
+            ((Map<String, Object>) doc.root()).keySet().forEach(k -> locations.put(k, doc.locate(SourceMap.child("", k))));
             return (Map<String, Object>) doc.root();
         } catch (InputException e) {
             problems.addAll(e.problems());

@@ -196,6 +196,32 @@ class BrokenInputTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aSecretThePlaysNeedAndCannotReadIsRefusedBeforeContact() throws IOException {
+        Cli cli = new Cli(dir);
+        cli.write("inventory/hosts.yml", INVENTORY);
+        cli.write("inventory/group_vars/firewalls.yml", """
+                # the master password, from the environment
+                frr_master_password: "{{ lookup('env', 'EDGE_TEST_SURELY_UNSET_PASSWORD') }}"
+                optional_token: "{{ lookup('env', 'EDGE_TEST_SURELY_UNSET_TOKEN') | default('') }}"
+                with_default: "{{ lookup('file', '/nonexistent/edge-test-file', 'fallback') }}"
+                """);
+        cli.write("site.yml", "- hosts: all\n  tasks:\n" + MARKER_TASK.replace("@DIR@", dir.toString()));
+        for (String command : new String[] {"validate", "run"}) {
+            Cli.Result r = cli.playbook(command, "site.yml");
+            assertEquals(ExitCodes.INVALID_INPUT, r.exitCode(), r::all);
+            assertTrue(r.err().contains("firewalls.yml:2:1: frr_master_password: lookup('env', 'EDGE_TEST_SURELY_UNSET_PASSWORD')"), r::err);
+            assertTrue(r.err().contains("needed for fw1"), r::err);
+            assertFalse(r.err().contains("EDGE_TEST_SURELY_UNSET_TOKEN") || r.err().contains("edge-test-file"), "guarded lookups pass\n" + r.err());
+            assertTrue(r.err().contains("1 error"), r::err);
+            assertNoStackTrace(r);
+            assertFalse(Files.exists(dir.resolve("marker")), "nothing ran");
+        }
+        // A run limited to hosts that do not need it is fine.
+        Cli.Result limited = cli.playbook("run", "site.yml", "--limit", "k8s");
+        assertEquals(0, limited.exitCode(), limited::all);
+    }
+
+    @org.junit.jupiter.api.Test
     void nonUtf8FileIsRefused() throws IOException {
         Cli cli = new Cli(dir);
         cli.write("inventory/hosts.yml", INVENTORY);

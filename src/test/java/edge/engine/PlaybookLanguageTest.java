@@ -148,11 +148,20 @@ class PlaybookLanguageTest {
                           - lookup('env', 'HOME') == '%s'
                           - lookup('env', 'EDGE_SURELY_UNSET_VAR', 'dflt') == 'dflt'
                     - debug:
-                        msg: "{{ lookup('env', 'EDGE_SURELY_UNSET_VAR') }}"
+                        msg: "{{ lookup('env', 'EDGE_SURELY_' ~ 'UNSET_VAR') }}"
                 """.formatted(home));
         assertEquals(2, r.exitCode(), r::all);
         assertTrue(r.out().contains("environment variable EDGE_SURELY_UNSET_VAR is not set"), r::out);
         assertTrue(r.out().matches("(?s).*fw1\\s+: ok=1\\s+changed=0\\s+unreachable=0\\s+failed=1.*"), r::out);
+
+        Cli.Result literal = run("""
+                - hosts: fw1
+                  tasks:
+                    - debug:
+                        msg: "{{ lookup('env', 'EDGE_SURELY_UNSET_VAR') }}"
+                """);
+        assertEquals(3, literal.exitCode(), "a literal lookup that cannot resolve is refused before the run\n" + literal.all());
+        assertTrue(literal.err().contains("site.yml:3:7: debug: lookup('env', 'EDGE_SURELY_UNSET_VAR')"), literal::err);
     }
 
     @Test
