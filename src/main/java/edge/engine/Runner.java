@@ -39,6 +39,7 @@ public final class Runner {
     private final TagFilter tags;
     private final ModuleRegistry modules;
     private final Transactions transactions = new Transactions();
+    private final Map<Play, Map<String, Scope>> staticScopes = new ConcurrentHashMap<>();
 
     public Runner(Inventory inventory, Playbook playbook, ModuleRegistry modules, RunOptions options,
                   RunListener listener, Redactor redactor, RunResources resources) {
@@ -420,9 +421,11 @@ public final class Runner {
      * vars, no facts. Used by validation ({@link ValidationContext}).
      */
     Scope staticScope(Play play, String host) {
-        List<String> playHosts = HostPattern.parse(play.hosts()).resolve(inventory);
-        HostState state = new HostState(host, inventory.varsOf(host));
-        return scope(new PlayContext(play, playHosts), state, Map.of());
+        // Cached: validation evaluates many rules per host, and what is known before the run does not change.
+        return staticScopes.computeIfAbsent(play, p -> new ConcurrentHashMap<>()).computeIfAbsent(host, h -> {
+            List<String> playHosts = HostPattern.parse(play.hosts()).resolve(inventory);
+            return scope(new PlayContext(play, playHosts), new HostState(h, inventory.varsOf(h)), Map.of());
+        });
     }
 
     Templater templater() {

@@ -38,7 +38,9 @@ public final class PreflightModule implements Module {
         List<Problem> problems = new ArrayList<>();
         Object that = ctx.rawArgs().get("that");
         List<?> conditions = that instanceof List<?> l ? l : List.of(that);
-        for (String host : ctx.hosts()) {
+        // run_once: the rule is checked once, for the play's first host, as the task would run (not once per host).
+        List<String> hosts = ctx.task().runOnce() && !ctx.hosts().isEmpty() ? ctx.hosts().subList(0, 1) : ctx.hosts();
+        for (String host : hosts) {
             List<Map<String, Object>> bindings = new ArrayList<>();
             if (ctx.task().loop() == null) {
                 bindings.add(Map.of());
