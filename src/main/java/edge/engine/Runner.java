@@ -8,7 +8,6 @@ import edge.playbook.Playbook;
 import edge.playbook.Task;
 import edge.template.Templater;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +50,8 @@ public final class Runner {
         this.templater = new Templater(playbook.dir());
         this.tags = new TagFilter(options.tags(), options.skipTags());
         this.modules = modules;
-        this.executor = new TaskExecutor(modules, options, listener, redactor, resources, templater, playbook.dir(), transactions);
+        this.executor = new TaskExecutor(modules, new ModuleTaskContext.Run(options, listener, redactor, resources, templater,
+                playbook.dir(), transactions));
     }
 
     /** How long a SIGTERM/Ctrl-C waits for the steps already running (a commit's write must not be cut). */
@@ -155,7 +155,7 @@ public final class Runner {
         pending.values().forEach(l -> l.forEach(t -> descriptions.add(t.description())));
         Task commit = Task.synthetic("commit: " + String.join(", ", descriptions), "commit", play.at());
         listener.taskStart(commit, false);
-        ResultPrinter printer = new ResultPrinter(commit, new ArrayList<>(pending.keySet()));
+        ResultPrinter printer = new ResultPrinter(commit, new ArrayList<>(pending.keySet()), stats, listener);
         List<Future<?>> futures = new ArrayList<>();
         for (Map.Entry<String, List<Transaction>> e : pending.entrySet()) {
             futures.add(pool.submit(() -> {
@@ -169,23 +169,19 @@ public final class Runner {
                         changed |= c.changed();
                         data.putAll(c.data());
                     } catch (UnreachableException ex) {
-                        r = new TaskResult(Status.UNREACHABLE, false, false, ex.getMessage(), ex.data(), List.of(), "",
-                                java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
+                        r = TaskResult.of(Status.UNREACHABLE, ex.getMessage(), since(start)).withData(ex.data());
                         break;
                     } catch (ModuleException ex) {
-                        r = new TaskResult(Status.FAILED, false, false, t.description() + ": " + ex.getMessage(), ex.data(),
-                                List.of(), "", java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
+                        r = TaskResult.failed(t.description() + ": " + ex.getMessage(), since(start)).withData(ex.data());
                         break;
                     } catch (RuntimeException ex) {
-                        r = new TaskResult(Status.FAILED, false, false, "internal error while committing " + t.description() + ": " + ex,
-                                Map.of(), List.of(), "", java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
+                        r = TaskResult.failed("internal error while committing " + t.description() + ": " + ex, since(start));
                         break;
                     }
                 }
                 if (r == null) {
-                    r = new TaskResult(changed ? Status.CHANGED : Status.OK, changed, false,
-                            changed ? null : "nothing left to write: the system already holds the staged values", data, List.of(), "",
-                            java.time.Duration.ofNanos(System.nanoTime() - start), null, List.of(), null);
+                    r = TaskResult.of(changed ? Status.CHANGED : Status.OK,
+                            changed ? null : "nothing left to write: the system already holds the staged values", since(start)).withData(data);
                 }
                 record(hosts.get(e.getKey()), commit, r, List.of(e.getKey()), printer);
             }));
@@ -201,6 +197,10 @@ public final class Runner {
         } finally {
             printer.flush();
         }
+    }
+
+    private static java.time.Duration since(long start) {
+        return java.time.Duration.ofNanos(System.nanoTime() - start);
     }
 
     private static Set<String> effectiveTags(Play play, Task task) {
@@ -225,19 +225,19 @@ public final class Runner {
         Task task = withRenderedName(pc, declared, targets.get(0));
         listener.taskStart(task, handler);
         List<String> runOn = task.runOnce() ? List.of(targets.get(0)) : targets;
-        Map<String, Future<TaskResult>> sharedClaims = new ConcurrentHashMap<>();
-        ResultPrinter printer = new ResultPrinter(task, targets);
+        SharedSystemHandoff handoff = new SharedSystemHandoff();
+        ResultPrinter printer = new ResultPrinter(task, targets, stats, listener);
         List<Future<?>> futures = new ArrayList<>();
         try {
             if (actsOnSharedSystems(task) && runOn.size() > 1) {
                 // The first host claims the shared system, so that which host reports it does not depend on thread timing.
-                futures.add(runOn(pc, task, targets, runOn.get(0), sharedClaims, printer, pool));
+                futures.add(runOn(pc, task, targets, runOn.get(0), handoff, printer, pool));
                 awaitAll(futures, task);
                 futures.clear();
                 runOn = runOn.subList(1, runOn.size());
             }
             for (String h : runOn) {
-                futures.add(runOn(pc, task, targets, h, sharedClaims, printer, pool));
+                futures.add(runOn(pc, task, targets, h, handoff, printer, pool));
             }
             awaitAll(futures, task);
         } finally {
@@ -276,7 +276,7 @@ public final class Runner {
         }
     }
 
-    private Future<?> runOn(PlayContext pc, Task task, List<String> targets, String h, Map<String, Future<TaskResult>> sharedClaims,
+    private Future<?> runOn(PlayContext pc, Task task, List<String> targets, String h, SharedSystemHandoff handoff,
                             ResultPrinter printer, ExecutorService pool) {
         return pool.submit(() -> {
                 if (stopping) {
@@ -285,24 +285,22 @@ public final class Runner {
                 HostState state = hosts.get(h);
                 TaskResult r;
                 try {
-                    r = executor.execute(state, task, scopeFactory(pc, state), sharedClaims);
+                    r = executor.execute(state, task, scopeFactory(pc, state), handoff);
                 } catch (RuntimeException | StackOverflowError e) {
                     // A bug must fail this host's task, visibly, without taking the other hosts down.
                     java.io.StringWriter trace = new java.io.StringWriter();
                     e.printStackTrace(new java.io.PrintWriter(trace));
                     listener.verbose(h, "internal error:\n" + trace);
-                    r = new TaskResult(Status.FAILED, false, false, "internal error: " + e
-                            + " (this is a bug in edge; -v or --log-file show the details) (task '" + task.displayName()
-                            + "' at " + task.at().format() + ")", Map.of(), List.of(), "", java.time.Duration.ZERO, null, List.of(), null);
+                    r = TaskResult.failed("internal error: " + e + " (this is a bug in edge; -v or --log-file show the details) (task '"
+                            + task.displayName() + "' at " + task.at().format() + ")", java.time.Duration.ZERO);
                 }
                 record(state, task, r, task.runOnce() ? targets : List.of(h), printer);
                 if (task.runOnce() && r.status() == Status.FAILED && !r.ignored() || task.runOnce() && r.status() == Status.UNREACHABLE) {
                     // As in Ansible: a run_once task that fails fails the step for every host it ran for.
                     for (String other : targets) {
                         if (!other.equals(h)) {
-                            record(hosts.get(other), task, new TaskResult(Status.FAILED, false, false,
-                                    "run_once task failed on " + h + ": " + r.message(), Map.of(), List.of(), "",
-                                    java.time.Duration.ZERO, null, List.of(), null), List.of(other), printer);
+                            record(hosts.get(other), task, TaskResult.failed("run_once task failed on " + h + ": " + r.message(),
+                                    java.time.Duration.ZERO), List.of(other), printer);
                         }
                     }
                 }
@@ -330,52 +328,6 @@ public final class Runner {
             }
         }
         printer.add(state.name, r);
-    }
-
-    /**
-     * Prints one task's results in inventory order, each as soon as every host before it has reported,
-     * whatever order the hosts finish in: two cron logs of the same site then differ only where
-     * something did. Also counts each result for the recap.
-     */
-    private final class ResultPrinter {
-        private final Task task;
-        private final List<String> order;
-        private final Map<String, TaskResult> waiting = new HashMap<>();
-        private int next;
-
-        ResultPrinter(Task task, List<String> order) {
-            this.task = task;
-            this.order = order;
-        }
-
-        synchronized void add(String host, TaskResult r) {
-            waiting.put(host, r);
-            if (next >= order.size()) {
-                print(host); // flushed already (an interrupted run): a step that finishes now is still shown
-                return;
-            }
-            while (next < order.size() && waiting.containsKey(order.get(next))) {
-                print(order.get(next++));
-            }
-        }
-
-        /**
-         * Prints what is still held back because a host before it has not reported (a run being stopped);
-         * from then on each result is printed as it comes.
-         */
-        synchronized void flush() {
-            for (; next < order.size(); next++) {
-                if (waiting.containsKey(order.get(next))) {
-                    print(order.get(next));
-                }
-            }
-        }
-
-        private void print(String host) {
-            TaskResult r = waiting.remove(host);
-            stats.get(host).count(r);
-            listener.hostResult(host, task, r);
-        }
     }
 
     /** Per-play data shared by all hosts' scopes. */

@@ -1,6 +1,7 @@
 package edge.modules.builtin;
 
 import edge.core.Problem;
+import edge.engine.LoopItems;
 import edge.engine.Module;
 import edge.engine.ModuleException;
 import edge.engine.Plan;
@@ -9,7 +10,6 @@ import edge.engine.ValidationContext;
 import edge.template.TemplateException;
 import edge.template.Templater;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,22 +41,17 @@ public final class PreflightModule implements Module {
         // run_once: the rule is checked once, for the play's first host, as the task would run (not once per host).
         List<String> hosts = ctx.task().runOnce() && !ctx.hosts().isEmpty() ? ctx.hosts().subList(0, 1) : ctx.hosts();
         for (String host : hosts) {
-            List<Map<String, Object>> bindings = new ArrayList<>();
+            List<Map<String, Object>> bindings;
             if (ctx.task().loop() == null) {
-                bindings.add(Map.of());
+                bindings = List.of(Map.of());
             } else {
                 try {
                     Object items = ctx.task().loop() instanceof String s
                             ? ctx.renderOrThrow(s, host, Map.of()) : ctx.renderOrThrow(ctx.task().loop(), host, Map.of());
-                    if (!(items instanceof List<?> list)) {
-                        problems.add(Problem.at(ctx.task().at(), "loop", "loop must evaluate to a list"));
-                        return problems;
-                    }
-                    for (Object item : list) {
-                        Map<String, Object> b = new LinkedHashMap<>();
-                        b.put(ctx.task().loopVar(), item);
-                        bindings.add(b);
-                    }
+                    bindings = LoopItems.bindings(ctx.task(), items);
+                } catch (LoopItems.NotAList e) {
+                    problems.add(Problem.at(ctx.task().at(), "loop", e.getMessage()));
+                    return problems;
                 } catch (TemplateException e) {
                     problems.add(Problem.at(ctx.task().at(), "loop", "cannot evaluate before the run: " + e.getMessage()));
                     return problems;
@@ -72,7 +67,7 @@ public final class PreflightModule implements Module {
                             Object msg = ctx.rawArgs().getOrDefault("fail_msg", ctx.rawArgs().get("msg"));
                             String text = msg == null ? "condition does not hold: " + c : renderMessage(ctx, msg, host, binding);
                             problems.add(ctx.problem("preflight check failed for " + host
-                                    + (binding.isEmpty() ? "" : " (" + ctx.task().loopVar() + "=" + binding.values().iterator().next() + ")")
+                                    + (binding.isEmpty() ? "" : " (" + ctx.task().loopVar() + "=" + binding.get(ctx.task().loopVar()) + ")")
                                     + ": " + text, path));
                             return problems;
                         }
