@@ -20,6 +20,15 @@ public final class DiffRenderer {
     public static String render(List<Change> changes) {
         StringBuilder sb = new StringBuilder();
         for (Change c : changes) {
+            if (c.note() != null && c.before() == null && c.after() == null) {
+                String sign = switch (c.action()) {
+                    case CREATE, RUN -> "+ ";
+                    case DELETE -> "- ";
+                    case UPDATE -> "~ ";
+                };
+                sb.append(sign).append(c.path()).append(": ").append(c.note()).append('\n');
+                continue;
+            }
             Object before = c.secret() && c.before() != null ? Secret.MASK : c.before();
             Object after = c.secret() && c.after() != null ? Secret.MASK : c.after();
             if (!c.secret() && (isMultiline(before) || isMultiline(after))

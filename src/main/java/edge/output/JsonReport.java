@@ -81,6 +81,12 @@ public final class JsonReport implements RunListener {
         if (r.ignored()) {
             h.put("ignored", true);
         }
+        if (!r.changes().isEmpty()) {
+            // What the plan does, counted by action: {"update": 2, "delete": 1}.
+            Map<String, Integer> operations = new java.util.TreeMap<>();
+            r.changes().forEach(c -> operations.merge(c.action().name().toLowerCase(java.util.Locale.ROOT), 1, Integer::sum));
+            h.put("operations", operations);
+        }
         if (task.noLog()) {
             h.put("censored", ConsoleDisplay.NO_LOG_MESSAGE);
         } else {

@@ -375,6 +375,7 @@ class EngineTest {
         assertTrue(hosts.at("/k8snode1/changed").asBoolean());
         assertTrue(hosts.at("/k8snode1/diff").asText().contains("+hello from k8snode1"));
         assertTrue(hosts.at("/k8snode1/duration_ms").isNumber());
+        assertEquals(2, hosts.at("/k8snode1/operations/create").asInt(), "a new file: its content and its mode\n" + hosts);
         assertEquals(1, doc.at("/recap/k8smaster1/changed").asInt());
         assertEquals("site.yml:4", doc.at("/plays/0/tasks/0/location").asText().replaceFirst(".*/", ""));
     }

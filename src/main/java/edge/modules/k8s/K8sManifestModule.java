@@ -229,7 +229,7 @@ public final class K8sManifestModule implements Module {
             stale.add(old);
             if (prune) {
                 toDelete.add(Map.entry(old, r.get()));
-                pruneChanges.add(Change.removed(old.display(), "left the manifest: delete"));
+                pruneChanges.add(Change.delete(old.display(), "left the manifest: delete"));
             }
         }
         // Deleted in reverse order of the record (custom resources before their CRDs, objects before their namespace).
@@ -246,7 +246,7 @@ public final class K8sManifestModule implements Module {
         Map<String, Object> desiredRecord = ManifestRecord.desired(name, recordNs, loaded.origin(), loaded.sha256(), recordObjects);
         List<Change> recordChanges = new ArrayList<>();
         if (liveRecord == null) {
-            recordChanges.add(Change.created(recordRef.display() + " (edge's record of this manifest)",
+            recordChanges.add(Change.create(recordRef.display() + " (edge's record of this manifest)",
                     recordObjects.size() + " objects, sha256 " + loaded.sha256()));
         } else if (!desiredRecord.get("data").equals(liveRecord.get("data"))
                 || !"edge".equals(Objects2.at(liveRecord, "metadata", "labels", ManifestRecord.MANAGED_BY))) {

@@ -219,7 +219,7 @@ public final class K8sResourceModule implements Module {
                 ObjectRef ref = rec.normalize(obj, res, defaultNs);
                 Map<String, Object> s = new LinkedHashMap<>(ref.toMap());
                 if (rec.get(res, ref) != null) {
-                    changes.add(Change.removed(ref.display(), "delete"));
+                    changes.add(Change.delete(ref.display(), "delete"));
                     deletes.add(Map.entry(ref, res));
                     s.put("action", "delete");
                 } else {

@@ -64,7 +64,7 @@ final class ObjectDiff {
         }
         if (!detailed || out.size() > DETAIL_LIMIT || out.isEmpty()) {
             out.clear();
-            out.add(Change.created(ref.display(), note));
+            out.add(Change.create(ref.display(), note));
         }
         return out;
     }
@@ -111,7 +111,7 @@ final class ObjectDiff {
         }
         String p = ref.display() + " " + (path.isEmpty() ? "(object)" : path);
         boolean secret = isSecret(ref, path);
-        out.add(new Change(p, before, after, secret));
+        out.add(secret ? Change.secret(p, before, after) : Change.of(p, before, after));
     }
 
     /** The {@code name}s of a list of mappings when every item has a distinct one, else null. */

@@ -126,7 +126,7 @@ final class Reconciler {
             if (ctx.checkMode() && dry.code() == 404 && ref.namespace() != null
                     && dry.message().contains("namespaces \"" + ref.namespace() + "\" not found")) {
                 String note = "namespace " + ref.namespace() + " not created yet: would create";
-                return new ObjectPlan(ref, res, desired, Action.PENDING, List.of(Change.created(ref.display(), note)), null, note);
+                return new ObjectPlan(ref, res, desired, Action.PENDING, List.of(Change.create(ref.display(), note)), null, note);
             }
             throw new ModuleException(ApiErrors.describe(ref, "server-side dry-run apply", dry));
         }
@@ -141,7 +141,7 @@ final class Reconciler {
 
     /** A planned creation that could not be dry-run yet (its CRD or namespace comes earlier in the same apply). */
     static ObjectPlan pending(ObjectRef ref, Map<String, Object> desired, String note) {
-        return new ObjectPlan(ref, null, desired, Action.PENDING, List.of(Change.created(ref.display(), note)), null, note);
+        return new ObjectPlan(ref, null, desired, Action.PENDING, List.of(Change.create(ref.display(), note)), null, note);
     }
 
     /** Server-side apply for real; returns the object as stored. */
