@@ -58,6 +58,31 @@ public interface TaskContext {
         return (T) args().get(name);
     }
 
+    /*
+     * Typed reads of the arguments. The schema's defaults are already filled in (SchemaDefaults), so an
+     * argument with a default in the schema is read without repeating it here.
+     */
+
+    /** An argument the schema gives a default (or requires). */
+    default String stringArg(String name) {
+        return stringArg(name, null);
+    }
+
+    default long longArg(String name) {
+        return longArg(name, 0);
+    }
+
+    default boolean boolArg(String name) {
+        return boolArg(name, false);
+    }
+
+    /** A number of seconds (an integer or decimal argument). */
+    default java.time.Duration secondsArg(String name) {
+        Object v = args().get(name);
+        double s = v instanceof Number n ? n.doubleValue() : v == null ? 0 : Double.parseDouble(String.valueOf(v).strip());
+        return java.time.Duration.ofMillis(Math.max(0, Math.round(s * 1000)));
+    }
+
     default String stringArg(String name, String dflt) {
         Object v = args().get(name);
         return v == null ? dflt : String.valueOf(v);

@@ -94,14 +94,16 @@ final class TaskExecutor {
         Module module = modules.find(task.module()).orElseThrow();
         Object renderedArgs = templater.render(task.args(), scope);
         @SuppressWarnings("unchecked")
-        Map<String, Object> args = renderedArgs instanceof Map<?, ?> ? (Map<String, Object>) renderedArgs : Map.of();
+        Map<String, Object> templated = renderedArgs instanceof Map<?, ?> ? (Map<String, Object>) renderedArgs : Map.of();
+        Map<String, Object> args = templated;
         SchemaValidator schema = SchemaValidator.forResource(module.schema());
-        List<Problem> invalid = schema.validate(args, task.sources(), task.pointer() + "/" + escape(task.module()), false);
+        List<Problem> invalid = schema.validate(templated, task.sources(), task.pointer() + "/" + escape(task.module()), false);
         if (!invalid.isEmpty()) {
             Problem p = invalid.get(0);
             return failure(task, "invalid argument after templating: " + (p.key().isEmpty() ? "" : p.key() + ": ") + p.message(), start)
                     .withLabel(label);
         }
+        args = edge.schema.SchemaDefaults.applied(args, schema.schemaNode());
         ArgumentSecrets.register(run.redactor(), args, schema.schemaNode());
         ModuleTaskContext ctx = new ModuleTaskContext(run, host.name, args, scope, task);
         Optional<String> shared;

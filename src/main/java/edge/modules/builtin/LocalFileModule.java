@@ -37,7 +37,7 @@ public final class LocalFileModule implements Module {
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
         Path path = ctx.playbookDir().resolve(ctx.stringArg("path", ""));
-        boolean present = !"absent".equals(ctx.stringArg("state", "present"));
+        boolean present = !"absent".equals(ctx.stringArg("state"));
         String current = read(path);
         Map<String, Object> result = Map.of("path", path.toString());
         if (!present) {

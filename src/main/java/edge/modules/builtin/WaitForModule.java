@@ -35,13 +35,13 @@ public final class WaitForModule implements Module {
 
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
-        String host = ctx.stringArg("host", "127.0.0.1");
-        int port = (int) ctx.longArg("port", 0);
-        boolean wantOpen = !"stopped".equals(ctx.stringArg("state", "started"));
-        Duration timeout = Duration.ofMillis((long) (number(ctx.args().get("timeout"), 300) * 1000));
-        Duration connectTimeout = Duration.ofMillis((long) (number(ctx.args().get("connect_timeout"), 5) * 1000));
-        Duration sleep = Duration.ofMillis((long) (number(ctx.args().get("sleep"), 1) * 1000));
-        Duration delay = Duration.ofMillis((long) (number(ctx.args().get("delay"), 0) * 1000));
+        String host = ctx.stringArg("host");
+        int port = (int) ctx.longArg("port");
+        boolean wantOpen = !"stopped".equals(ctx.stringArg("state"));
+        Duration timeout = ctx.secondsArg("timeout");
+        Duration connectTimeout = ctx.secondsArg("connect_timeout");
+        Duration sleep = ctx.secondsArg("sleep");
+        Duration delay = ctx.secondsArg("delay");
         long start = System.nanoTime();
         if (!delay.isZero()) {
             ctx.sleep(delay);
@@ -66,13 +66,6 @@ public final class WaitForModule implements Module {
             }
             ctx.sleep(sleep);
         }
-    }
-
-    private static double number(Object o, double dflt) {
-        if (o == null) {
-            return dflt;
-        }
-        return o instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(o));
     }
 
     private static boolean isOpen(String host, int port, Duration connectTimeout) {

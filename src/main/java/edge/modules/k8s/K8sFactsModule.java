@@ -71,7 +71,7 @@ public final class K8sFactsModule implements Module {
             }
             facts.put("k8s_nodes", nodeFacts);
             facts.put("k8s_node_ips", nodeIps);
-            if (ctx.boolArg("services", true)) {
+            if (ctx.boolArg("services")) {
                 String ns = ctx.stringArg("service_namespace", null);
                 KubeResponse svcs = conn.get(ns == null ? "/api/v1/services" : "/api/v1/namespaces/" + ns + "/services");
                 if (!svcs.ok()) {

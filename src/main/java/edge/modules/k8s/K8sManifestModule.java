@@ -105,7 +105,7 @@ public final class K8sManifestModule implements Module {
         String src = ctx.stringArg("src", null);
         // 1. The bytes, verified, before any contact with the cluster.
         ManifestSource.Loaded loaded = ManifestSource.load(url, src, ctx.stringArg("sha256", null), ctx.playbookDir(),
-                K8sSupport.seconds(ctx, "download_timeout", 60));
+                ctx.secondsArg("download_timeout"));
         Manifest manifest = Manifest.parse(loaded.origin(), loaded.bytes());
 
         KubeConnection conn = K8sSupport.connection(ctx);
@@ -121,7 +121,7 @@ public final class K8sManifestModule implements Module {
         List<String> warnings = new ArrayList<>(conn.warnings());
         List<String> incompatible = Compatibility.problems(version, crds, manifest.metallbVersion());
         if (!incompatible.isEmpty()) {
-            if (!"warn".equals(ctx.stringArg("compatibility", "refuse"))) {
+            if (!"warn".equals(ctx.stringArg("compatibility"))) {
                 throw new ModuleException(String.join("; ", incompatible) + " (nothing was changed; compatibility: warn"
                         + " applies anyway)");
             }
@@ -131,7 +131,7 @@ public final class K8sManifestModule implements Module {
         crds.crds().forEach(c -> state.fromManifests.add(c, loaded.origin()));
 
         // 3. Per object: dry run vs live.
-        Reconciler rec = new Reconciler(conn, ctx, ctx.boolArg("force", false), K8sSupport.seconds(ctx, "webhook_timeout", 300));
+        Reconciler rec = new Reconciler(conn, ctx, ctx.boolArg("force"), ctx.secondsArg("webhook_timeout"));
         boolean check = ctx.checkMode();
         List<Reconciler.ObjectPlan> plans = new ArrayList<>();
         Set<String> newNamespaces = new HashSet<>();
@@ -180,7 +180,7 @@ public final class K8sManifestModule implements Module {
             current.add(p.ref().identity());
             applied.add(p.ref());
         }
-        boolean prune = ctx.boolArg("prune", false);
+        boolean prune = ctx.boolArg("prune");
         List<ObjectRef> recorded = ManifestRecord.objects(liveRecord);
         String distrust = liveRecord == null ? null : ManifestRecord.untrusted(liveRecord);
         if (distrust != null) {
@@ -307,7 +307,7 @@ public final class K8sManifestModule implements Module {
             }
         }
         List<String> waitKinds = waitKinds(ctx);
-        Duration waitTimeout = K8sSupport.seconds(ctx, "wait_timeout", 300);
+        Duration waitTimeout = ctx.secondsArg("wait_timeout");
         Waits waits = new Waits(conn, ctx);
         if (changes.isEmpty()) {
             if (!waitKinds.isEmpty()) {
@@ -365,7 +365,7 @@ public final class K8sManifestModule implements Module {
             }
             if (!recordChanges.isEmpty()) {
                 // The record is edge's own object: forced, so that edge owns its data again after someone else wrote it.
-                new Reconciler(conn, ctx, true, K8sSupport.seconds(ctx, "webhook_timeout", 300)).apply(cmRes, recordRef, desiredRecord);
+                new Reconciler(conn, ctx, true, ctx.secondsArg("webhook_timeout")).apply(cmRes, recordRef, desiredRecord);
             }
             if (!deleted.isEmpty()) {
                 data.put("pruned", deleted);
@@ -391,7 +391,7 @@ public final class K8sManifestModule implements Module {
     }
 
     private static List<String> waitKinds(TaskContext ctx) {
-        if (!ctx.boolArg("wait", false)) {
+        if (!ctx.boolArg("wait")) {
             return List.of();
         }
         Object kinds = ctx.args().get("wait_for");

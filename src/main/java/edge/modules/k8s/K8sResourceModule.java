@@ -142,11 +142,11 @@ public final class K8sResourceModule implements Module {
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
         List<Map<String, Object>> objects = Definitions.objects(ctx.args().get("definition"));
-        boolean absent = "absent".equals(ctx.stringArg("state", "present"));
+        boolean absent = "absent".equals(ctx.stringArg("state"));
         KubeConnection conn = K8sSupport.connection(ctx);
         Map<String, Long> before = conn.counter().snapshot();
         ClusterState state = ClusterState.of(conn);
-        Reconciler rec = new Reconciler(conn, ctx, ctx.boolArg("force", true), K8sSupport.seconds(ctx, "webhook_timeout", 300));
+        Reconciler rec = new Reconciler(conn, ctx, ctx.boolArg("force"), ctx.secondsArg("webhook_timeout"));
         String defaultNs = ctx.stringArg("namespace", conn.defaultNamespace());
         boolean check = ctx.checkMode();
         List<String> warnings = new ArrayList<>(conn.warnings());
@@ -167,7 +167,7 @@ public final class K8sResourceModule implements Module {
                 continue;
             }
             Optional<CrdSchemas.Entry> schema = state.schema(conn, ref, res);
-            if (ctx.boolArg("validate", true)) {
+            if (ctx.boolArg("validate")) {
                 List<Violation> vs = new ArrayList<>();
                 schema.ifPresent(e -> vs.addAll(StructuralValidator.validate(e.schema(), obj, false)));
                 vs.addAll(MetalLbRules.check(obj, false));
@@ -194,7 +194,7 @@ public final class K8sResourceModule implements Module {
             throw new ModuleException("invalid definition (nothing was sent): " + String.join("; ", invalid));
         }
         if (!incompatible.isEmpty()) {
-            if (!"warn".equals(ctx.stringArg("compatibility", "refuse"))) {
+            if (!"warn".equals(ctx.stringArg("compatibility"))) {
                 throw new ModuleException(String.join("; ", new java.util.LinkedHashSet<>(incompatible))
                         + " (nothing was changed; compatibility: warn applies anyway)");
             }

@@ -8,7 +8,6 @@ import edge.template.Vars;
 import edge.transport.k8s.KubeConnection;
 import edge.transport.k8s.KubeException;
 import edge.transport.k8s.KubeTarget;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,10 +111,6 @@ final class K8sSupport {
 
     static ModuleException error(KubeException e) {
         return e.unreachable() ? new UnreachableException(e.getMessage()) : new ModuleException(e.getMessage());
-    }
-
-    static Duration seconds(TaskContext ctx, String arg, long dflt) {
-        return Duration.ofSeconds(Math.max(0, ctx.longArg(arg, dflt)));
     }
 
     /** A value tree with secrets revealed, ready to serialize for the API server. */
