@@ -6,6 +6,7 @@ import edge.engine.Module;
 import edge.engine.ModuleException;
 import edge.engine.Plan;
 import edge.engine.TaskContext;
+import edge.engine.ValidationContext;
 import edge.transport.ssh.ExecResult;
 import edge.transport.ssh.SshConnection;
 import edge.transport.ssh.SshException;
@@ -40,6 +41,12 @@ public final class PfSensePackageModule implements Module {
     @Override
     public String schema() {
         return "modules/pfsense_package.json";
+    }
+
+    /** The hosts' connection variables, before anything is contacted (this is usually a play's first SSH task). */
+    @Override
+    public List<edge.core.Problem> validate(ValidationContext ctx) {
+        return ConnectionVarsCheck.validate(ctx);
     }
 
     @Override
