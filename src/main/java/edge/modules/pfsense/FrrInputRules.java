@@ -109,14 +109,15 @@ final class FrrInputRules {
                 + " and ignored");
     }
 
-    /** {@code enforce_first_as}: the checkbox writes a global command FRR 7.2 to 9.x do not know. */
+    /** {@code enforce_first_as}: the checkbox writes a global command FRR removed in 2019 (FRRouting PR #4376). */
     static Optional<String> enforceFirstAs(boolean wanted) {
         if (!wanted) {
             return Optional.empty();
         }
-        return Optional.of("true makes pfSense's FRR package write 'bgp enforce-first-as', a global command FRR removed in 7.2"
-                + " (FRR 8.4's vtysh -C: Unknown command; frr-reload then fails); FRR already enforces the first AS on every"
-                + " eBGP neighbour by default. Remove the option (false clears the checkbox)");
+        return Optional.of("true makes pfSense's FRR package write 'bgp enforce-first-as', a global command FRR removed in 2019"
+                + " and that the FRR releases pfSense 2.7 ships do not accept (FRR 8.4's vtysh -C: Unknown command; a reload with"
+                + " it fails); FRR already enforces the first AS on every eBGP neighbour by default. Remove the option (false"
+                + " clears the checkbox)");
     }
 
     /**
