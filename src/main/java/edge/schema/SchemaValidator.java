@@ -35,6 +35,8 @@ public final class SchemaValidator {
                     // $refs between edge's schemas resolve to the copies packaged in the jar, never the network.
                     .schemaIdResolvers(r -> r.mapPrefix(ID_PREFIX, "classpath:schemas/")));
     private static final Map<String, SchemaValidator> CACHE = new ConcurrentHashMap<>();
+    /** The schema keyword that carries a human message for the {@code pattern} beside it. */
+    public static final String PATTERN_MESSAGE = "x-edge-pattern-message";
 
     private final String name;
     private final Schema schema;
@@ -97,11 +99,27 @@ public final class SchemaValidator {
                 message = "missing required key '" + property + "'";
             } else {
                 at = sources.locateValue(basePointer + pointer);
-                message = message.replaceFirst("^/?[^ ]*: ", "");
+                String validatorMessage = message.replaceFirst("^/?[^ ]*: ", "");
+                message = "pattern".equals(keyword) ? patternMessage(error).orElse(validatorMessage) : validatorMessage;
             }
             problems.add(Problem.at(at, key, message));
         }
         return problems;
+    }
+
+    /**
+     * A schema may say in words what a {@code pattern} refuses, next to it:
+     * {@code {"pattern": "^[^']*$", "x-edge-pattern-message": "contains a single quote, which ..."}}.
+     * Used instead of the validator's "does not match the regex pattern ..." (found through a
+     * {@code $ref} too, when it points into the same schema).
+     */
+    private java.util.Optional<String> patternMessage(Error error) {
+        JsonNode at = schemaNodeAt(error.getEvaluationPath().toString().replaceFirst("/pattern$", ""));
+        if (at == null && error.getSchemaLocation() != null && error.getSchemaLocation().getFragment() != null) {
+            at = schemaNodeAt(error.getSchemaLocation().getFragment().toString().replaceFirst("/pattern$", ""));
+        }
+        JsonNode text = at == null ? null : at.get(PATTERN_MESSAGE);
+        return text != null && text.isTextual() ? java.util.Optional.of(text.asText()) : java.util.Optional.empty();
     }
 
     private String allowedKeys(JsonNode schemaNode, String evaluationPath) {

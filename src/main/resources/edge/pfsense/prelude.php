@@ -68,6 +68,23 @@ function edge_run(array $argv) {
 	return array(proc_close($proc), $out, $err);
 }
 
+/* config.xml's registration entry (installedpackages/package[]) of a pkg name such as
+ * pfSense-pkg-frr, matched the way pfSense's get_package_id() does (internal_name, else name), or
+ * null. Reads the global $config: re-parse it first when another process may have written it. */
+function edge_package_entry($pkg_name) {
+	$internal = preg_replace('/^pfSense-pkg-/', '', (string)$pkg_name);
+	foreach (edge_get_array('installedpackages/package') as $p) {
+		if (!is_array($p)) {
+			continue;
+		}
+		$iname = (isset($p['internal_name']) && $p['internal_name'] != "") ? $p['internal_name'] : ($p['name'] ?? '');
+		if (strcasecmp((string)$iname, $internal) == 0 || strcasecmp((string)($p['name'] ?? ''), $internal) == 0) {
+			return $p;
+		}
+	}
+	return null;
+}
+
 function edge_product_version() {
 	$v = @file_get_contents("/etc/version");
 	return $v === false ? "" : trim($v);

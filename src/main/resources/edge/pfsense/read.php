@@ -38,27 +38,14 @@ if (is_array($raw)) {
 }
 
 $packages = array();
-$registered_pkgs = edge_get_array('installedpackages/package');
 foreach ((array)($edge_in['packages'] ?? array()) as $name) {
 	if (!is_string($name) || !preg_match('/^[A-Za-z0-9][A-Za-z0-9._+-]*$/', $name)) {
 		continue;
 	}
 	list($rc, $out, $err) = edge_run(array('/usr/local/sbin/pkg', 'info', '-e', $name));
-	$internal = preg_replace('/^pfSense-pkg-/', '', $name);
-	$registered = false;
-	$version = "";
-	foreach ($registered_pkgs as $p) {
-		if (!is_array($p)) {
-			continue;
-		}
-		$iname = (isset($p['internal_name']) && $p['internal_name'] != "") ? $p['internal_name'] : ($p['name'] ?? '');
-		if (strcasecmp((string)$iname, $internal) == 0 || strcasecmp((string)($p['name'] ?? ''), $internal) == 0) {
-			$registered = true;
-			$version = (string)($p['version'] ?? '');
-		}
-	}
-	$packages[$name] = array('installed' => ($rc === 0), 'registered' => $registered, 'version' => $version,
-		'pkg_status' => $rc, 'pkg_error' => trim((string)$err));
+	$entry = edge_package_entry($name);
+	$packages[$name] = array('installed' => ($rc === 0), 'registered' => ($entry !== null),
+		'version' => (string)($entry['version'] ?? ''), 'pkg_status' => $rc, 'pkg_error' => trim((string)$err));
 }
 
 /* Whether edge's last write of config.xml was applied: apply.php calls write_config("edge: ...")

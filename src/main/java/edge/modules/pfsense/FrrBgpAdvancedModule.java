@@ -23,6 +23,7 @@ public final class FrrBgpAdvancedModule extends FrrConfigModule {
     static {
         CHECKBOXES.put("disable_ebgp_require_policy", "disableebgprequirepolicy");
         CHECKBOXES.put("disable_ebgp_connected_route_check", "disableebgpconnectedroutecheck");
+        // only false passes checkValues: true writes a command FRR no longer has (FrrInputRules.enforceFirstAs)
         CHECKBOXES.put("enforce_first_as", "enforcefirstas");
         CHECKBOXES.put("disable_fast_external_failover", "fastexternalfailover");
         CHECKBOXES.put("network_import_check", "networkimportcheck");
@@ -49,11 +50,23 @@ public final class FrrBgpAdvancedModule extends FrrConfigModule {
                 want.add(FrrField.checkbox(e.getValue(), v));
             }
         }
-        String localPref = Args.integer(a, "default_local_preference", 0, 4294967295L);
+        String localPref = Args.integer(a, "default_local_preference", 1, 4294967295L);
         if (localPref != null) {
             want.add(FrrField.text("default_localpref", localPref));
         }
         return FrrDiff.section(SECTION, current.section(SECTION), want);
+    }
+
+    @Override
+    List<ArgProblem> checkValues(Map<String, Object> args) {
+        List<ArgProblem> problems = new ArrayList<>();
+        Object enforceFirstAs = args.get("enforce_first_as");
+        if (enforceFirstAs != null) {
+            FrrInputRules.enforceFirstAs(Boolean.parseBoolean(String.valueOf(enforceFirstAs).strip()))
+                    .ifPresent(m -> problems.add(ArgProblem.at(m, "enforce_first_as")));
+        }
+        checkNumber(problems, args, "default_local_preference", FrrInputRules::defaultLocalPreference);
+        return problems;
     }
 
     @Override

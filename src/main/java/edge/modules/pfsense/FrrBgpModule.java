@@ -43,11 +43,8 @@ public final class FrrBgpModule extends FrrConfigModule {
         if (routerId != null) {
             want.add(FrrField.text("routerid", routerId));
         }
-        String keepalive = Args.integer(a, "keepalive", 0, 65535);
-        String holdtime = Args.integer(a, "holdtime", 0, 65535);
-        if (holdtime != null && !holdtime.equals("0") && Long.parseLong(holdtime) < 3) {
-            throw new ModuleException("holdtime: must be 0 or at least 3 seconds");
-        }
+        String keepalive = Args.integer(a, "keepalive", 1, 65535);
+        String holdtime = Args.integer(a, "holdtime", 3, 65535);
         if (keepalive != null) {
             want.add(FrrField.text("timers_keepalive", keepalive));
         }
@@ -59,6 +56,14 @@ public final class FrrBgpModule extends FrrConfigModule {
             want.add(FrrField.checkbox("adjacencylog", log));
         }
         return FrrDiff.section(SECTION, current.section(SECTION), want);
+    }
+
+    @Override
+    List<ArgProblem> checkValues(Map<String, Object> args) {
+        List<ArgProblem> problems = new ArrayList<>();
+        checkNumber(problems, args, "keepalive", FrrInputRules::keepalive);
+        checkNumber(problems, args, "holdtime", FrrInputRules::holdtime);
+        return problems;
     }
 
     @Override

@@ -99,6 +99,33 @@ public final class FrrBgpNeighborsModule extends FrrConfigModule {
     }
 
     @Override
+    List<ArgProblem> checkValues(Map<String, Object> args) {
+        List<ArgProblem> problems = new ArrayList<>();
+        if (!(args.get("neighbors") instanceof List<?> items)) {
+            return problems;
+        }
+        for (int i = 0; i < items.size(); i++) {
+            if (!(items.get(i) instanceof Map<?, ?> n)) {
+                continue;
+            }
+            if (n.get("description") instanceof String descr) {
+                add(problems, FrrInputRules.verbatimInFrrConf(descr), i, "description");
+            }
+            if (n.get("password") instanceof String password) {
+                add(problems, FrrInputRules.neighborPassword(password), i, "password");
+            }
+            if (n.get("update_source") instanceof String source) {
+                add(problems, FrrInputRules.updateSource(source), i, "update_source");
+            }
+        }
+        return problems;
+    }
+
+    private static void add(List<ArgProblem> problems, java.util.Optional<String> problem, int index, String field) {
+        problem.ifPresent(m -> problems.add(ArgProblem.at(m, "neighbors", index, field)));
+    }
+
+    @Override
     Map<String, Object> result(TaskContext ctx, FrrSnapshot after) {
         List<Object> out = new ArrayList<>();
         for (Map<String, Object> n : after.neighbors()) {

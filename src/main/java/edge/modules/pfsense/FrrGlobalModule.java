@@ -37,14 +37,19 @@ public final class FrrGlobalModule extends FrrConfigModule {
         }
         String password = Args.string(a, "master_password");
         if (password != null) {
-            if (password.contains("'")) {
-                // pfSense's own validation (frr_global_validate_input): it would break frr.conf
-                throw new ModuleException("master_password: must not contain a single quote (pfSense's FRR package refuses it)");
-            }
             ctx.redactor().register(password);
             want.add(FrrField.secret("password", password));
         }
         return FrrDiff.section(SECTION, current.section(SECTION), want);
+    }
+
+    @Override
+    List<ArgProblem> checkValues(Map<String, Object> args) {
+        List<ArgProblem> problems = new ArrayList<>();
+        if (args.get("master_password") instanceof String password) {
+            FrrInputRules.masterPassword(password).ifPresent(m -> problems.add(ArgProblem.at(m, "master_password")));
+        }
+        return problems;
     }
 
     @Override

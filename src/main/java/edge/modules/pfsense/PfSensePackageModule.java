@@ -6,6 +6,7 @@ import edge.engine.Module;
 import edge.engine.ModuleException;
 import edge.engine.Plan;
 import edge.engine.TaskContext;
+import edge.engine.ValidationContext;
 import edge.transport.ssh.ExecResult;
 import edge.transport.ssh.SshConnection;
 import edge.transport.ssh.SshException;
@@ -19,8 +20,9 @@ import java.util.Map;
  * {@code pfsense_package}: a pfSense package is installed and registered (default
  * {@code pfSense-pkg-frr}). The check is part of the run's single configuration read
  * ({@code pkg info -e NAME} and the package's entry in config.xml). Installing runs what System &gt;
- * Package Manager runs, {@code pfSense-upgrade -y -i NAME}, then waits until pfSense has registered
- * the package. It is applied at once (not in the play's transaction): later tasks need the
+ * Package Manager runs, {@code pfSense-upgrade -y -i NAME}; the package's post-install script registers
+ * it in config.xml. Success is judged by that entry, never by an exit status: pfSense's
+ * {@code /etc/rc.packages} exits 0 even when the registration fails. It is applied at once (not in the play's transaction): later tasks need the
  * package, and the install itself writes config.xml, so edge reads config.xml again afterwards.
  */
 public final class PfSensePackageModule implements Module {
@@ -39,6 +41,12 @@ public final class PfSensePackageModule implements Module {
     @Override
     public String schema() {
         return "modules/pfsense_package.json";
+    }
+
+    /** The hosts' connection variables, before anything is contacted (this is usually a play's first SSH task). */
+    @Override
+    public List<edge.core.Problem> validate(ValidationContext ctx) {
+        return ConnectionVarsCheck.validate(ctx);
     }
 
     @Override
@@ -73,8 +81,17 @@ public final class PfSensePackageModule implements Module {
             } else {
                 register(ctx, c, pkg);
             }
-            host.invalidate();
-            FrrSnapshot after = awaitRegistered(ctx, host, pkg, start, timeout);
+            FrrSnapshot after = host.reread(ctx);
+            if (install && !registered(after, pkg)) {
+                // pkg ran the package's post-install registration; when that left no entry, run it once more
+                // and report what failed (pfSense's rc.packages exits 0 either way)
+                register(ctx, c, pkg);
+                after = host.reread(ctx);
+            }
+            if (!registered(after, pkg)) {
+                throw new ModuleException(pkg + " is installed but config.xml has no package entry for it after the registration"
+                        + " reported success; check System > Package Manager and the system log");
+            }
             Map<String, Object> applied = new LinkedHashMap<>();
             applied.put("state", "present");
             applied.put("version", after.packages().get(pkg).version());
@@ -98,32 +115,20 @@ public final class PfSensePackageModule implements Module {
         }
     }
 
+    /** Runs the package's post-install registration; fails with what pfSense printed unless config.xml then has the entry. */
     private static void register(TaskContext ctx, SshConnection c, String pkg) throws ModuleException {
         ctx.log("pfsense: " + pkg + " is installed but not registered; running its post-install registration");
         JsonNode r = PhpRunner.runRaw(c, "register", Map.of("name", pkg), Duration.ofSeconds(300),
                 "register " + pkg, ctx.redactor());
         if (!r.path("ok").asBoolean(false)) {
-            throw new ModuleException(r.path("error").asText("registering " + pkg + " failed") + ": "
-                    + PhpRunner.tail(ctx.redactor().redact(r.path("output").asText(""))));
+            throw new ModuleException(r.path("error").asText("registering " + pkg + " failed") + "; pfSense printed: "
+                    + PhpRunner.tail(ctx.redactor().redact(r.path("output").asText("")))
+                    + " (check that the package's files are complete: reinstall it in System > Package Manager)");
         }
     }
 
-    /** pfSense registers a package in its post-install script; poll the config until it is there. */
-    private static FrrSnapshot awaitRegistered(TaskContext ctx, PfSenseHost host, String pkg, long start, Duration timeout)
-            throws ModuleException {
-        long deadline = start + timeout.toNanos();
-        while (true) {
-            FrrSnapshot s = host.reread(ctx);
-            FrrSnapshot.PackageState st = s.packages().get(pkg);
-            if (st != null && st.installed() && st.registered()) {
-                return s;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new ModuleException(pkg + " was installed but pfSense did not register it within "
-                        + timeout.toSeconds() + "s (installed: " + (st != null && st.installed())
-                        + "); check System > Package Manager and the system log");
-            }
-            ctx.sleep(Duration.ofSeconds(2));
-        }
+    private static boolean registered(FrrSnapshot s, String pkg) {
+        FrrSnapshot.PackageState st = s.packages().get(pkg);
+        return st != null && st.installed() && st.registered();
     }
 }

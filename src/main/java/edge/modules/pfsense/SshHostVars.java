@@ -41,6 +41,53 @@ public final class SshHostVars {
     private SshHostVars() {
     }
 
+    /** A connection variable with a value edge cannot use: which variable, and what is wrong (never a secret's value). */
+    public static final class InvalidVariable extends ModuleException {
+        private static final long serialVersionUID = 1L;
+        private final String variable;
+
+        InvalidVariable(String variable, String message) {
+            super(message);
+            this.variable = variable;
+        }
+
+        public String variable() {
+            return variable;
+        }
+
+        /** What is wrong, without the variable's name (for messages that name it already). */
+        public String problem() {
+            String prefix = "invalid " + variable + " ";
+            return getMessage().startsWith(prefix) ? getMessage().substring(prefix.length()) : getMessage();
+        }
+    }
+
+    /**
+     * Every connection variable of the host that edge cannot use, each checked on its own (so that
+     * validation reports them all at once): the same rules {@link #target} applies when it connects.
+     */
+    public static java.util.List<InvalidVariable> check(String inventoryName, Vars vars) {
+        java.util.List<InvalidVariable> problems = new java.util.ArrayList<>();
+        java.util.List<Check> checks = java.util.List.of(
+                () -> host(inventoryName, vars), () -> port(vars), () -> user(vars),
+                () -> text(vars, "ansible_ssh_private_key_file"), () -> text(vars, "edge_ssh_known_hosts"),
+                () -> secret(vars, "ansible_password"), () -> secret(vars, "ansible_ssh_pass"), () -> secret(vars, PASSPHRASE_VAR),
+                () -> policy(vars), () -> connectTimeout(vars));
+        for (Check c : checks) {
+            try {
+                c.run();
+            } catch (InvalidVariable e) {
+                problems.add(e);
+            }
+        }
+        return problems;
+    }
+
+    @FunctionalInterface
+    private interface Check {
+        void run() throws InvalidVariable;
+    }
+
     /** The resource key of a host's SSH session. */
     public static String resourceKey(String inventoryName) {
         return "ssh:" + inventoryName;
@@ -52,30 +99,15 @@ public final class SshHostVars {
      * @throws ModuleException naming the variable, its value (never a secret's) and what is accepted
      */
     public static SshTarget target(String inventoryName, Vars vars) throws ModuleException {
-        String host = text(vars, "ansible_host");
-        if (host == null) {
-            host = inventoryName;
-        }
-        if (host.isBlank()) {
-            throw invalid("ansible_host", "", "an address or host name");
-        }
+        String host = host(inventoryName, vars);
         int port = port(vars);
-        String user = text(vars, "ansible_user");
-        if (user == null) {
-            user = "root";
-        }
-        if (user.isBlank() || user.chars().anyMatch(Character::isWhitespace)) {
-            throw invalid("ansible_user", user, "a user name without spaces");
-        }
+        String user = user(vars);
         String key = text(vars, "ansible_ssh_private_key_file");
-        Object pw = value(vars, "ansible_password");
-        if (pw == null) {
-            pw = value(vars, "ansible_ssh_pass");
+        String password = secret(vars, "ansible_password");
+        if (password == null) {
+            password = secret(vars, "ansible_ssh_pass");
         }
-        // Passwords are taken as written (no trimming): spaces may be part of them.
-        String password = pw == null ? null : String.valueOf(pw);
-        Object pp = value(vars, PASSPHRASE_VAR);
-        String passphrase = pp == null ? null : String.valueOf(pp);
+        String passphrase = secret(vars, PASSPHRASE_VAR);
         String knownHosts = text(vars, "edge_ssh_known_hosts");
         HostKeyPolicy policy = policy(vars);
         Duration connectTimeout = connectTimeout(vars);
@@ -142,7 +174,39 @@ public final class SshHostVars {
         }
     }
 
-    private static int port(Vars vars) throws ModuleException {
+    private static String host(String inventoryName, Vars vars) throws InvalidVariable {
+        String host = text(vars, "ansible_host");
+        if (host == null) {
+            host = inventoryName;
+        }
+        if (host.isBlank() || host.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+            throw invalid("ansible_host", host, "an address or host name");
+        }
+        return host;
+    }
+
+    private static String user(Vars vars) throws InvalidVariable {
+        String user = text(vars, "ansible_user");
+        if (user == null) {
+            return "root";
+        }
+        if (user.isBlank() || user.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+            throw invalid("ansible_user", user, "a user name without spaces");
+        }
+        return user;
+    }
+
+    /** A password or passphrase: taken as written (no trimming, spaces may be part of it); never shown. */
+    private static String secret(Vars vars, String name) throws InvalidVariable {
+        Object v = value(vars, name);
+        if (v instanceof java.util.Map || v instanceof java.util.List) {
+            throw new InvalidVariable(name, "invalid " + name + ": expected a string, got a "
+                    + (v instanceof java.util.Map ? "mapping" : "list"));
+        }
+        return v == null ? null : String.valueOf(v);
+    }
+
+    private static int port(Vars vars) throws InvalidVariable {
         Object v = value(vars, "ansible_port");
         if (v == null) {
             return SshTarget.DEFAULT_PORT;
@@ -161,7 +225,7 @@ public final class SshHostVars {
         return (int) p;
     }
 
-    private static HostKeyPolicy policy(Vars vars) throws ModuleException {
+    private static HostKeyPolicy policy(Vars vars) throws InvalidVariable {
         Object v = value(vars, "edge_host_key_checking");
         if (v == null) {
             return HostKeyPolicy.YES;
@@ -185,7 +249,7 @@ public final class SshHostVars {
         }
     }
 
-    private static Duration connectTimeout(Vars vars) throws ModuleException {
+    private static Duration connectTimeout(Vars vars) throws InvalidVariable {
         Object v = value(vars, "edge_ssh_connect_timeout");
         if (v == null) {
             return null;
@@ -202,29 +266,29 @@ public final class SshHostVars {
         return Duration.ofMillis(Math.max(1, Math.round(seconds * 1000)));
     }
 
-    private static Object value(Vars vars, String name) throws ModuleException {
+    private static Object value(Vars vars, String name) throws InvalidVariable {
         Object v;
         try {
             v = vars.get(name);
         } catch (RuntimeException e) {
-            throw new ModuleException("cannot evaluate " + name + ": " + e.getMessage());
+            throw new InvalidVariable(name, "cannot evaluate " + name + ": " + e.getMessage());
         }
         return v == Vars.UNDEFINED ? null : v;
     }
 
-    private static String text(Vars vars, String name) throws ModuleException {
+    private static String text(Vars vars, String name) throws InvalidVariable {
         Object v = value(vars, name);
         if (v == null) {
             return null;
         }
         if (v instanceof java.util.Map || v instanceof java.util.List) {
-            throw new ModuleException("invalid " + name + ": expected a string, got a "
+            throw new InvalidVariable(name, "invalid " + name + ": expected a string, got a "
                     + (v instanceof java.util.Map ? "mapping" : "list"));
         }
         return String.valueOf(v).strip();
     }
 
-    private static ModuleException invalid(String name, Object value, String expected) {
-        return new ModuleException("invalid " + name + " '" + value + "': expected " + expected);
+    private static InvalidVariable invalid(String name, Object value, String expected) {
+        return new InvalidVariable(name, "invalid " + name + " '" + value + "': expected " + expected);
     }
 }

@@ -134,6 +134,19 @@ final class PfSenseLab {
         DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** A project in {@code dir} with an inventory of the lab's firewall as host fw1. */
+    static Cli project(Path dir, FirewallLab fw) {
+        Cli cli = new Cli(dir);
+        write(cli, "inventory/hosts.yml", inventory(host(fw, "fw1")));
+        return cli;
+    }
+
+    /** How many SSH logins the lab's sshd has accepted so far (to prove that nothing was contacted). */
+    static long acceptedLogins(FirewallLab fw) throws IOException {
+        Path log = fw.stateDir().resolve("log/sshd.log");
+        return java.nio.file.Files.readAllLines(log).stream().filter(l -> l.startsWith("Accepted ") && l.contains(" for ")).count();
+    }
+
     static Path dir(Cli cli) {
         return cli.dir();
     }

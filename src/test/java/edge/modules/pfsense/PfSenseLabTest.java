@@ -1,6 +1,7 @@
 package edge.modules.pfsense;
 
 import static edge.modules.pfsense.PfSenseLab.MASTER_PASSWORD;
+import static edge.modules.pfsense.PfSenseLab.acceptedLogins;
 import static edge.modules.pfsense.PfSenseLab.flatten;
 import static edge.modules.pfsense.PfSenseLab.host;
 import static edge.modules.pfsense.PfSenseLab.inventory;
@@ -19,7 +20,6 @@ import edge.testlab.pfsense.FirewallLab;
 import edge.testlab.pfsense.WithFirewallLab;
 import edge.transport.ssh.SshConnection;
 import edge.transport.ssh.SshStats;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -57,8 +57,7 @@ class PfSenseLabTest {
 
     @BeforeAll
     static void project(FirewallLab fw) {
-        cli = new Cli(dir);
-        PfSenseLab.write(cli, "inventory/hosts.yml", inventory(host(fw, "fw1")));
+        cli = PfSenseLab.project(dir, fw);
         PfSenseLab.write(cli, "site.yml", PfSenseLab.site(fw));
     }
 
@@ -617,10 +616,5 @@ class PfSenseLabTest {
         while (System.currentTimeMillis() / 1000 <= generated) {
             Thread.sleep(20);
         }
-    }
-
-    private static long acceptedLogins(FirewallLab fw) throws IOException {
-        Path log = fw.stateDir().resolve("log/sshd.log");
-        return Files.readAllLines(log).stream().filter(l -> l.startsWith("Accepted ") && l.contains(" for ")).count();
     }
 }

@@ -65,7 +65,8 @@ class PhpRunnerTest {
         String bootstrap = PhpRunner.BOOTSTRAP;
         String program = "edge_out(array('ok' => true, 'echo' => $edge_in, 'key' => edge_peer_key('2001:DB8::1')));";
         // the prelude plus a test program, framed exactly like PhpRunner.stdin()
-        String code = "\n" + PhpRunner.program("register").split("\\$name = ")[0] + "\n" + program + "\nexit(0);\n";
+        // (register.php begins with the includes that need pfSense: cut there, keeping only the prelude)
+        String code = "\n" + PhpRunner.program("register").split("require_once\\(\"config.inc\"\\)")[0] + "\n" + program + "\nexit(0);\n";
         byte[] codeBytes = code.getBytes(StandardCharsets.UTF_8);
         byte[] data = "{\"a\":\"x'\\\"y $(id)\"}".getBytes(StandardCharsets.UTF_8);
         Process p = new ProcessBuilder(php.toString(), "-r", bootstrap).start();
