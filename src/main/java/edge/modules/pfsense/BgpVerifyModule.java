@@ -44,6 +44,11 @@ public final class BgpVerifyModule implements Module, NeedsCommittedChanges {
         return "modules/pfsense_bgp_verify.json";
     }
 
+    @Override
+    public List<edge.core.Problem> validate(edge.engine.ValidationContext ctx) {
+        return ConnectionVarsCheck.validate(ctx);
+    }
+
     /** The neighbor to check, with the remote AS the configuration expects (or "" when not numeric). */
     record Expected(String address, String remoteAs) {
     }

@@ -91,7 +91,9 @@ class PfSenseLabTest {
 
         Cli.Result r = run(cli, "site.yml");
         assertEquals(0, r.exitCode(), r::all);
-        assertRecap(r, "fw1", 5, 0);
+        // five tasks plus the commit, on its own line before the verification that needs it
+        assertRecap(r, "fw1", 6, 0);
+        assertTrue(r.out().indexOf("TASK [commit: pfSense FRR configuration]") < r.out().indexOf("TASK [sessions up"), r::out);
         assertTrue(fw.pkgInstalled("pfSense-pkg-frr"));
 
         String xml = fw.readConfigXml();
@@ -467,7 +469,7 @@ class PfSenseLabTest {
         int writes = fw.writeConfigCount();
         Cli.Result fix = run(cli, "site.yml", "--diff", "--detailed-exitcode");
         assertEquals(ExitCodes.CHANGED, fix.exitCode(), fix::all);
-        assertRecap(fix, "fw1", 1, 0);
+        assertRecap(fix, "fw1", 2, 0); // the regeneration, and its commit
         assertTrue(fix.out().contains("+ regenerate FRR configuration (the last edge write to config.xml was not applied)"), fix::out);
         assertEquals(writes, fw.writeConfigCount(), "config.xml already held edge's values: nothing written");
         assertEquals(written, fw.readConfigXml());
