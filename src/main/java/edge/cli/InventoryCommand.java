@@ -1,15 +1,14 @@
 package edge.cli;
 
 import edge.core.InputException;
+import edge.core.Json;
 import edge.core.Redactor;
-import edge.engine.Json;
 import edge.inventory.Group;
 import edge.inventory.Inventory;
 import edge.inventory.InventoryLoader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;

@@ -1,5 +1,6 @@
 package edge.engine;
 
+import edge.module.Module;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;

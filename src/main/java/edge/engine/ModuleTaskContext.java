@@ -1,6 +1,10 @@
 package edge.engine;
 
 import edge.core.Redactor;
+import edge.module.ModuleException;
+import edge.module.RunResources;
+import edge.module.TaskContext;
+import edge.module.Transaction;
 import edge.playbook.Task;
 import edge.template.TemplateException;
 import edge.template.Templater;

@@ -4,6 +4,9 @@ import edge.core.Problem;
 import edge.core.Problems;
 import edge.inventory.HostPattern;
 import edge.inventory.Inventory;
+import edge.module.Module;
+import edge.module.RunResources;
+import edge.module.ValidationContext;
 import edge.playbook.Play;
 import edge.playbook.Playbook;
 import java.util.List;
@@ -33,7 +36,8 @@ public final class Preflight {
             all.addAll(play.handlers());
             for (edge.playbook.Task task : all) {
                 Module module = modules.find(task.module()).orElseThrow();
-                problems.addAll(module.validate(new ValidationContext(task, play, playbook, inventory, hosts, scopes,
+                problems.addAll(module.validate(new ValidationContext(task, play, playbook, inventory, hosts,
+                        (p, h, extra) -> scopes.staticScope(p, h).with(extra),
                         scopes.templater())));
             }
         }

@@ -1,6 +1,5 @@
 package edge.engine;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 

@@ -3,6 +3,13 @@ package edge.engine;
 import edge.core.Redactor;
 import edge.inventory.HostPattern;
 import edge.inventory.Inventory;
+import edge.module.ModuleException;
+import edge.module.NeedsCommittedChanges;
+import edge.module.RunResources;
+import edge.module.SharedSystem;
+import edge.module.Transaction;
+import edge.module.UnreachableException;
+import edge.module.ValidationContext;
 import edge.playbook.Play;
 import edge.playbook.Playbook;
 import edge.playbook.Task;
@@ -257,12 +264,7 @@ public final class Runner {
     }
 
     private boolean actsOnSharedSystems(Task task) {
-        Module module = modules.find(task.module()).orElseThrow();
-        try {
-            return module.getClass().getMethod("sharedSystem", TaskContext.class).getDeclaringClass() != Module.class;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
+        return modules.find(task.module()).orElseThrow() instanceof SharedSystem;
     }
 
     private Task withRenderedName(PlayContext pc, Task task, String host) {

@@ -1,7 +1,15 @@
 package edge.engine;
 
+import edge.core.Json;
 import edge.core.Location;
 import edge.core.Problem;
+import edge.module.Change;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.SharedSystem;
+import edge.module.UnreachableException;
+import edge.playbook.LoopItems;
 import edge.playbook.Task;
 import edge.schema.SchemaValidator;
 import edge.template.TemplateException;
@@ -108,7 +116,7 @@ final class TaskExecutor {
         ModuleTaskContext ctx = new ModuleTaskContext(run, host.name, args, scope, task);
         Optional<String> shared;
         try {
-            shared = module.sharedSystem(ctx);
+            shared = module instanceof SharedSystem s ? s.sharedSystem(ctx) : Optional.empty();
         } catch (Templater.TemplateVarException e) {
             return failure(task, e.getMessage(), start).withLabel(label);
         }

@@ -1,5 +1,6 @@
 package edge.engine;
 
+import edge.module.Change;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package edge.engine;
 
+import edge.module.Transaction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

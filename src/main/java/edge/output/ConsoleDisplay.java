@@ -1,8 +1,8 @@
 package edge.output;
 
+import edge.core.Json;
 import edge.core.Redactor;
 import edge.engine.HostStats;
-import edge.engine.Json;
 import edge.engine.RunListener;
 import edge.engine.RunOutcome;
 import edge.engine.Status;

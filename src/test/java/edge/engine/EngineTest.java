@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import edge.cli.Cli;
 import edge.cli.ExitCodes;
+import edge.core.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import edge.core.Redactor;
 import edge.inventory.InventoryLoader;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.RunResources;
+import edge.module.SharedSystem;
+import edge.module.TaskContext;
 import edge.modules.Modules;
 import edge.playbook.PlaybookLoader;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +34,7 @@ class SharedSystemTest {
     final AtomicInteger plans = new AtomicInteger();
 
     /** "cluster_op": the cluster is named by the host's 'cluster' variable. */
-    final class ClusterOp implements Module {
+    final class ClusterOp implements Module, SharedSystem {
         @Override
         public String name() {
             return "cluster_op";

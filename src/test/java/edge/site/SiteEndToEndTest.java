@@ -128,7 +128,7 @@ class SiteEndToEndTest {
 
     static JsonNode k8s(String path) throws Exception {
         KubeResponse r = kube.get(path);
-        return r.ok() ? edge.engine.Json.mapper().valueToTree(r.json()) : null;
+        return r.ok() ? edge.core.Json.mapper().valueToTree(r.json()) : null;
     }
 
     static final String PEER = "/apis/metallb.io/v1beta2/namespaces/metallb-system/bgppeers/metallb-bgppeer-pfsense";

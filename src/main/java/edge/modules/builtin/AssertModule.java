@@ -1,9 +1,9 @@
 package edge.modules.builtin;
 
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.TaskContext;
 import edge.template.Templater;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +20,6 @@ public final class AssertModule implements Module {
         return List.of("ansible.builtin.assert");
     }
 
-    @Override
-    public String schema() {
-        return "modules/assert.json";
-    }
 
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {

@@ -1,9 +1,9 @@
 package edge.modules.builtin;
 
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.TaskContext;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,10 +19,6 @@ public final class FailModule implements Module {
         return List.of("ansible.builtin.fail");
     }
 
-    @Override
-    public String schema() {
-        return "modules/fail.json";
-    }
 
     @Override
     public Optional<String> freeFormArgument() {

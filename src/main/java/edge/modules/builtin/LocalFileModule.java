@@ -1,10 +1,10 @@
 package edge.modules.builtin;
 
-import edge.engine.Change;
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
+import edge.module.Change;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.TaskContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,10 +29,6 @@ public final class LocalFileModule implements Module {
         return "local_file";
     }
 
-    @Override
-    public String schema() {
-        return "modules/local_file.json";
-    }
 
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {

@@ -1,12 +1,12 @@
 package edge.modules.builtin;
 
 import edge.core.Problem;
-import edge.engine.LoopItems;
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
-import edge.engine.ValidationContext;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.TaskContext;
+import edge.module.ValidationContext;
+import edge.playbook.LoopItems;
 import edge.template.TemplateException;
 import edge.template.Templater;
 import java.util.ArrayList;

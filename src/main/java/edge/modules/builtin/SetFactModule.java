@@ -1,8 +1,8 @@
 package edge.modules.builtin;
 
-import edge.engine.Module;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
+import edge.module.Module;
+import edge.module.Plan;
+import edge.module.TaskContext;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +19,6 @@ public final class SetFactModule implements Module {
         return List.of("ansible.builtin.set_fact");
     }
 
-    @Override
-    public String schema() {
-        return "modules/set_fact.json";
-    }
 
     @Override
     public Plan plan(TaskContext ctx) {

@@ -1,9 +1,9 @@
 package edge.modules.builtin;
 
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.TaskContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -28,10 +28,6 @@ public final class WaitForModule implements Module {
         return List.of("ansible.builtin.wait_for");
     }
 
-    @Override
-    public String schema() {
-        return "modules/wait_for.json";
-    }
 
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {

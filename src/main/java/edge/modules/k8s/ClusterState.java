@@ -1,6 +1,6 @@
 package edge.modules.k8s;
 
-import edge.engine.ModuleException;
+import edge.module.ModuleException;
 import edge.transport.k8s.ApiResource;
 import edge.transport.k8s.KubeConnection;
 import edge.transport.k8s.KubeException;

@@ -1,9 +1,10 @@
 package edge.modules.k8s;
 
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.SharedSystem;
+import edge.module.TaskContext;
 import edge.transport.k8s.KubeConnection;
 import edge.transport.k8s.KubeException;
 import edge.transport.k8s.KubeResponse;
@@ -25,16 +26,12 @@ import java.util.TreeMap;
  * external_ips, hostname, roles, ready, schedulable, labels), {@code k8s_node_ips},
  * {@code k8s_loadbalancers} (namespace, name, ips, assigned, pool, ports) and {@code k8s_loadbalancer_ips}.
  */
-public final class K8sFactsModule implements Module {
+public final class K8sFactsModule implements Module, SharedSystem {
     @Override
     public String name() {
         return "k8s_facts";
     }
 
-    @Override
-    public String schema() {
-        return "modules/k8s_facts.json";
-    }
 
     @Override
     public Optional<String> sharedSystem(TaskContext ctx) {

@@ -1,12 +1,13 @@
 package edge.modules.k8s;
 
 import edge.core.Problem;
-import edge.engine.Change;
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
-import edge.engine.ValidationContext;
+import edge.module.Change;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.SharedSystem;
+import edge.module.TaskContext;
+import edge.module.ValidationContext;
 import edge.transport.k8s.ApiResource;
 import edge.transport.k8s.KubeConnection;
 import edge.transport.k8s.KubeException;
@@ -33,7 +34,7 @@ import java.util.Set;
  * CRDs (waited for until Established, then the group-versions are discovered again), then the rest
  * in file order; then pruning (opt-in) and edge's record of what was applied; then optional waits.
  */
-public final class K8sManifestModule implements Module {
+public final class K8sManifestModule implements Module, SharedSystem {
     static final String NAME = "k8s_manifest";
     static final Duration CRD_TIMEOUT = Duration.ofSeconds(120);
 
@@ -42,10 +43,6 @@ public final class K8sManifestModule implements Module {
         return NAME;
     }
 
-    @Override
-    public String schema() {
-        return "modules/k8s_manifest.json";
-    }
 
     @Override
     public Optional<String> sharedSystem(TaskContext ctx) {

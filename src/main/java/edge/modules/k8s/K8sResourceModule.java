@@ -2,12 +2,13 @@ package edge.modules.k8s;
 
 import edge.core.Location;
 import edge.core.Problem;
-import edge.engine.Change;
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
-import edge.engine.ValidationContext;
+import edge.module.Change;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.SharedSystem;
+import edge.module.TaskContext;
+import edge.module.ValidationContext;
 import edge.transport.k8s.ApiResource;
 import edge.transport.k8s.KubeConnection;
 import edge.transport.k8s.KubeException;
@@ -28,7 +29,7 @@ import java.util.Optional;
  * apply, field manager {@code edge}, strict field validation). edge owns these objects: by default
  * ({@code force: true}) a field someone else changed is put back.
  */
-public final class K8sResourceModule implements Module {
+public final class K8sResourceModule implements Module, SharedSystem {
     static final String NAME = "k8s_resource";
 
     @Override
@@ -36,10 +37,6 @@ public final class K8sResourceModule implements Module {
         return NAME;
     }
 
-    @Override
-    public String schema() {
-        return "modules/k8s_resource.json";
-    }
 
     @Override
     public Optional<String> sharedSystem(TaskContext ctx) {

@@ -1,9 +1,9 @@
 package edge.modules.k8s;
 
 import edge.core.Secret;
-import edge.engine.ModuleException;
-import edge.engine.TaskContext;
-import edge.engine.UnreachableException;
+import edge.module.ModuleException;
+import edge.module.TaskContext;
+import edge.module.UnreachableException;
 import edge.template.Vars;
 import edge.transport.k8s.KubeConnection;
 import edge.transport.k8s.KubeException;

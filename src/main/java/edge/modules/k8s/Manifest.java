@@ -2,7 +2,7 @@ package edge.modules.k8s;
 
 import edge.core.InputException;
 import edge.core.Location;
-import edge.engine.ModuleException;
+import edge.module.ModuleException;
 import edge.yaml.YamlDocument;
 import edge.yaml.YamlLoader;
 import java.util.ArrayList;

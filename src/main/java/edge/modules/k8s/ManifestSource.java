@@ -1,6 +1,6 @@
 package edge.modules.k8s;
 
-import edge.engine.ModuleException;
+import edge.module.ModuleException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,6 +1,6 @@
 package edge.modules.k8s;
 
-import edge.engine.Change;
+import edge.module.Change;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package edge.modules.k8s;
 
-import edge.engine.ModuleException;
-import edge.engine.ValidationContext;
+import edge.module.ModuleException;
+import edge.module.ValidationContext;
 import edge.playbook.Play;
 import edge.playbook.Task;
 import java.util.ArrayList;

@@ -2,10 +2,10 @@ package edge.modules.k8s;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import edge.engine.Change;
-import edge.engine.ModuleException;
-import edge.engine.TaskContext;
-import edge.engine.UnreachableException;
+import edge.module.Change;
+import edge.module.ModuleException;
+import edge.module.TaskContext;
+import edge.module.UnreachableException;
 import edge.transport.k8s.ApiResource;
 import edge.transport.k8s.KubeConnection;
 import edge.transport.k8s.KubeException;

@@ -1,7 +1,7 @@
 package edge.modules.k8s;
 
-import edge.engine.ModuleException;
-import edge.engine.TaskContext;
+import edge.module.ModuleException;
+import edge.module.TaskContext;
 import edge.transport.k8s.KubeConnection;
 import edge.transport.k8s.KubeException;
 import edge.transport.k8s.KubeResponse;

@@ -1,7 +1,7 @@
 package edge.modules.pfsense;
 
-import edge.engine.ModuleException;
-import edge.engine.TaskContext;
+import edge.module.ModuleException;
+import edge.module.TaskContext;
 import java.util.Map;
 
 /** Reading arguments that the schema already validated: optional values, numbers that may arrive as digit strings. */

@@ -1,11 +1,11 @@
 package edge.modules.pfsense;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.NeedsCommittedChanges;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.NeedsCommittedChanges;
+import edge.module.Plan;
+import edge.module.TaskContext;
 import edge.transport.ssh.ExecResult;
 import edge.transport.ssh.SshConnection;
 import edge.transport.ssh.SshException;
@@ -39,13 +39,9 @@ public final class BgpVerifyModule implements Module, NeedsCommittedChanges {
         return "pfsense_bgp_verify";
     }
 
-    @Override
-    public String schema() {
-        return "modules/pfsense_bgp_verify.json";
-    }
 
     @Override
-    public List<edge.core.Problem> validate(edge.engine.ValidationContext ctx) {
+    public List<edge.core.Problem> validate(edge.module.ValidationContext ctx) {
         return ConnectionVarsCheck.validate(ctx);
     }
 

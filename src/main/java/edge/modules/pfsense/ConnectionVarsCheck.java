@@ -2,10 +2,10 @@ package edge.modules.pfsense;
 
 import edge.core.Location;
 import edge.core.Problem;
-import edge.engine.ValidationContext;
-import edge.inventory.HostPattern;
 import edge.inventory.Host;
+import edge.inventory.HostPattern;
 import edge.inventory.Inventory;
+import edge.module.ValidationContext;
 import edge.playbook.Play;
 import edge.playbook.Task;
 import edge.template.Vars;

@@ -1,7 +1,7 @@
 package edge.modules.pfsense;
 
-import edge.engine.ModuleException;
-import edge.engine.TaskContext;
+import edge.module.ModuleException;
+import edge.module.TaskContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,10 +35,6 @@ public final class FrrBgpAdvancedModule extends FrrConfigModule {
         return "pfsense_frr_bgp_advanced";
     }
 
-    @Override
-    public String schema() {
-        return "modules/pfsense_frr_bgp_advanced.json";
-    }
 
     @Override
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {

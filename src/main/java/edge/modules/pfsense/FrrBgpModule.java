@@ -1,7 +1,7 @@
 package edge.modules.pfsense;
 
-import edge.engine.ModuleException;
-import edge.engine.TaskContext;
+import edge.module.ModuleException;
+import edge.module.TaskContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +20,6 @@ public final class FrrBgpModule extends FrrConfigModule {
         return "pfsense_frr_bgp";
     }
 
-    @Override
-    public String schema() {
-        return "modules/pfsense_frr_bgp.json";
-    }
 
     @Override
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {

@@ -1,7 +1,7 @@
 package edge.modules.pfsense;
 
-import edge.engine.ModuleException;
-import edge.engine.TaskContext;
+import edge.module.ModuleException;
+import edge.module.TaskContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,10 +22,6 @@ public final class FrrBgpNeighborsModule extends FrrConfigModule {
         return "pfsense_frr_bgp_neighbors";
     }
 
-    @Override
-    public String schema() {
-        return "modules/pfsense_frr_bgp_neighbors.json";
-    }
 
     @Override
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {

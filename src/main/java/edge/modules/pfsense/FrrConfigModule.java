@@ -1,12 +1,12 @@
 package edge.modules.pfsense;
 
 import edge.core.Problem;
-import edge.engine.Change;
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
-import edge.engine.ValidationContext;
+import edge.module.Change;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.TaskContext;
+import edge.module.ValidationContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package edge.modules.pfsense;
 
 import edge.core.Secret;
-import edge.engine.Change;
+import edge.module.Change;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,12 +1,12 @@
 package edge.modules.pfsense;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import edge.engine.Change;
-import edge.engine.Module;
-import edge.engine.ModuleException;
-import edge.engine.Plan;
-import edge.engine.TaskContext;
-import edge.engine.ValidationContext;
+import edge.module.Change;
+import edge.module.Module;
+import edge.module.ModuleException;
+import edge.module.Plan;
+import edge.module.TaskContext;
+import edge.module.ValidationContext;
 import edge.transport.ssh.ExecResult;
 import edge.transport.ssh.SshConnection;
 import edge.transport.ssh.SshException;
@@ -38,10 +38,6 @@ public final class PfSensePackageModule implements Module {
         return "pfsense_package";
     }
 
-    @Override
-    public String schema() {
-        return "modules/pfsense_package.json";
-    }
 
     /** The hosts' connection variables, before anything is contacted (this is usually a play's first SSH task). */
     @Override

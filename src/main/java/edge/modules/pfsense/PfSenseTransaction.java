@@ -1,8 +1,8 @@
 package edge.modules.pfsense;
 
 import edge.core.Redactor;
-import edge.engine.ModuleException;
-import edge.engine.Transaction;
+import edge.module.ModuleException;
+import edge.module.Transaction;
 import edge.transport.ssh.SshConnection;
 import java.util.Map;
 import java.util.function.Consumer;

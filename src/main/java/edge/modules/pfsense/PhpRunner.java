@@ -3,7 +3,7 @@ package edge.modules.pfsense;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import edge.core.Redactor;
-import edge.engine.ModuleException;
+import edge.module.ModuleException;
 import edge.transport.ssh.ExecResult;
 import edge.transport.ssh.SshConnection;
 import edge.transport.ssh.SshException;

@@ -1,9 +1,9 @@
 package edge.modules.pfsense;
 
 import edge.core.Secret;
-import edge.engine.ModuleException;
-import edge.engine.TaskContext;
-import edge.engine.UnreachableException;
+import edge.module.ModuleException;
+import edge.module.TaskContext;
+import edge.module.UnreachableException;
 import edge.template.Vars;
 import edge.transport.ssh.HostKeyPolicy;
 import edge.transport.ssh.SshConnection;

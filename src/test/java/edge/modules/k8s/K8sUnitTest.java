@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import edge.engine.Change;
 import edge.engine.DiffRenderer;
+import edge.module.Change;
 import edge.transport.k8s.KubeResponse;
 import edge.transport.k8s.KubeTarget;
 import edge.transport.k8s.ServerVersion;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import edge.core.Secret;
-import edge.engine.Change;
 import edge.engine.DiffRenderer;
+import edge.module.Change;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import edge.core.Redactor;
-import edge.engine.ModuleException;
+import edge.module.ModuleException;
 import edge.transport.ssh.ExecResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

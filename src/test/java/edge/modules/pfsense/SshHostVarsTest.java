@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import edge.engine.ModuleException;
+import edge.module.ModuleException;
 import edge.template.Vars;
 import edge.transport.ssh.HostKeyPolicy;
 import edge.transport.ssh.SshTarget;

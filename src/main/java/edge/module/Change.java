@@ -1,4 +1,4 @@
-package edge.engine;
+package edge.module;
 
 /**
  * One change a plan will make, as data: what is done ({@link Action}), to what ({@code path}, for

@@ -1,4 +1,4 @@
-package edge.engine;
+package edge.module;
 
 import edge.core.Location;
 import edge.core.Problem;
@@ -25,11 +25,16 @@ public final class ValidationContext {
     private final Playbook playbook;
     private final Inventory inventory;
     private final List<String> hosts;
-    private final Runner scopes;
+    private final StaticVars scopes;
     private final Templater templater;
 
-    ValidationContext(Task task, Play play, Playbook playbook, Inventory inventory, List<String> hosts, Runner scopes,
-                      Templater templater) {
+    /** A host's variables as known before the run (inventory, play vars, extra vars), with extra bindings on top. */
+    public interface StaticVars {
+        edge.template.Vars of(Play play, String host, Map<String, Object> extra);
+    }
+
+    public ValidationContext(Task task, Play play, Playbook playbook, Inventory inventory, List<String> hosts, StaticVars scopes,
+                             Templater templater) {
         this.task = task;
         this.play = play;
         this.playbook = playbook;
@@ -92,7 +97,7 @@ public final class ValidationContext {
     /** The value rendered for {@code host} with what is known before the run, or empty if it needs more. */
     public Optional<Object> render(Object raw, String host) {
         try {
-            return Optional.ofNullable(templater.render(raw, scopes.staticScope(play, host)));
+            return Optional.ofNullable(templater.render(raw, scopes.of(play, host, Map.of())));
         } catch (TemplateException | RuntimeException e) {
             return Optional.empty();
         }
@@ -104,7 +109,7 @@ public final class ValidationContext {
      */
     public Object evaluate(String expression, String host, Map<String, Object> extra) throws TemplateException {
         try {
-            return templater.evaluate(expression, scopes.staticScope(play, host).with(extra));
+            return templater.evaluate(expression, scopes.of(play, host, extra));
         } catch (Templater.TemplateVarException e) {
             throw new TemplateException(e.getMessage());
         }
@@ -113,7 +118,7 @@ public final class ValidationContext {
     /** Renders {@code raw} for {@code host} with {@code extra} bindings; throws when it cannot. */
     public Object renderOrThrow(Object raw, String host, Map<String, Object> extra) throws TemplateException {
         try {
-            return templater.render(raw, scopes.staticScope(play, host).with(extra));
+            return templater.render(raw, scopes.of(play, host, extra));
         } catch (Templater.TemplateVarException e) {
             throw new TemplateException(e.getMessage());
         }
@@ -123,7 +128,7 @@ public final class ValidationContext {
     public Optional<Object> var(String host, String name) {
         Object v;
         try {
-            v = scopes.staticScope(play, host).get(name);
+            v = scopes.of(play, host, Map.of()).get(name);
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -1,4 +1,4 @@
-package edge.engine;
+package edge.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package edge.engine;
+package edge.module;
 
 /** The module could not do its job: the task fails on this host with this message. */
 public class ModuleException extends Exception {

@@ -1,4 +1,4 @@
-package edge.engine;
+package edge.playbook;
 
 import edge.playbook.Task;
 import java.util.ArrayList;

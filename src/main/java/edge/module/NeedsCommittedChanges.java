@@ -1,4 +1,4 @@
-package edge.engine;
+package edge.module;
 
 /**
  * A module that works on what earlier tasks of the play staged in a {@link Transaction} (a

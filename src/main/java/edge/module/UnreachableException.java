@@ -1,4 +1,4 @@
-package edge.engine;
+package edge.module;
 
 /** The host could not be reached: the host is marked unreachable and gets no further tasks. */
 public class UnreachableException extends ModuleException {

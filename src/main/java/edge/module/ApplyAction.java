@@ -1,4 +1,4 @@
-package edge.engine;
+package edge.module;
 
 import java.util.Map;
 

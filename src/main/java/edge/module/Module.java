@@ -1,4 +1,4 @@
-package edge.engine;
+package edge.module;
 
 import java.util.List;
 import java.util.Optional;
@@ -19,20 +19,13 @@ public interface Module {
         return List.of();
     }
 
-    /** The JSON Schema of the arguments: a resource path under {@code schemas/}. */
-    String schema();
+    /** The JSON Schema of the arguments, a resource path under {@code schemas/}: {@code modules/<name>.json}. */
+    default String schema() {
+        return "modules/" + name() + ".json";
+    }
 
     /** For {@code debug: msg=hello}: the argument that a bare free-form string maps to, if any. */
     default Optional<String> freeFormArgument() {
-        return Optional.empty();
-    }
-
-    /**
-     * Modules that act on a system shared by many hosts (one Kubernetes API for all nodes) return a
-     * key naming that system; the engine runs the task once per distinct key and reports it on the
-     * first host that has it. Per-host modules return empty.
-     */
-    default Optional<String> sharedSystem(TaskContext ctx) {
         return Optional.empty();
     }
 
