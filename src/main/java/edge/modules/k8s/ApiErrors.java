@@ -40,6 +40,12 @@ final class ApiErrors {
         return r.code() == 429;
     }
 
+    /** The cluster does not serve the object's kind in its apiVersion; {@code hint} says when or what to do. */
+    static String notServed(ObjectRef ref, String hint) {
+        return ref.display() + ": the cluster does not serve kind " + ref.kind() + " in " + ref.apiVersion()
+                + (hint == null || hint.isEmpty() ? "" : " " + (hint.startsWith("(") ? hint : "(" + hint + ")"));
+    }
+
     /** The user-facing description of a failed write or dry run of {@code ref}. */
     static String describe(ObjectRef ref, String what, KubeResponse r) {
         String m = r.message();

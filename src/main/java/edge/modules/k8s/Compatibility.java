@@ -88,4 +88,20 @@ final class Compatibility {
         String d = s.replaceAll("\\D.*", "");
         return d.isEmpty() ? 0 : Integer.parseInt(d);
     }
+
+    /**
+     * What both Kubernetes modules do with known-broken combinations: refuse before any change (the
+     * default), or with {@code compatibility: warn} add them to the task's warnings.
+     */
+    static void gate(edge.module.TaskContext ctx, java.util.Collection<String> problems, List<String> warnings)
+            throws edge.module.ModuleException {
+        if (problems.isEmpty()) {
+            return;
+        }
+        if (!"warn".equals(ctx.stringArg("compatibility"))) {
+            throw new edge.module.ModuleException(String.join("; ", new java.util.LinkedHashSet<>(problems))
+                    + " (nothing was changed; compatibility: warn applies anyway)");
+        }
+        warnings.addAll(problems);
+    }
 }

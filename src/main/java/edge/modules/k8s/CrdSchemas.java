@@ -17,6 +17,11 @@ final class CrdSchemas {
         String apiVersion() {
             return group + "/" + version;
         }
+
+        /** How the cluster will serve this kind once the CRD is applied. */
+        edge.transport.k8s.ApiResource resource() {
+            return new edge.transport.k8s.ApiResource(group, version, kind, plural, namespaced);
+        }
     }
 
     private final Map<String, Entry> byApiVersionKind = new LinkedHashMap<>();

@@ -117,13 +117,7 @@ public final class K8sManifestModule implements Module, SharedSystem {
         CrdSchemas crds = manifest.crdSchemas();
         List<String> warnings = new ArrayList<>(conn.warnings());
         List<String> incompatible = Compatibility.problems(version, crds, manifest.metallbVersion());
-        if (!incompatible.isEmpty()) {
-            if (!"warn".equals(ctx.stringArg("compatibility"))) {
-                throw new ModuleException(String.join("; ", incompatible) + " (nothing was changed; compatibility: warn"
-                        + " applies anyway)");
-            }
-            warnings.addAll(incompatible);
-        }
+        Compatibility.gate(ctx, incompatible, warnings);
         ClusterState state = ClusterState.of(conn);
         crds.crds().forEach(c -> state.fromManifests.add(c, loaded.origin()));
 
@@ -139,11 +133,11 @@ public final class K8sManifestModule implements Module, SharedSystem {
             if (res.isEmpty()) {
                 Optional<CrdSchemas.Entry> def = crds.find(ref.apiVersion(), ref.kind());
                 if (def.isEmpty()) {
-                    throw new ModuleException(doc.at().format() + ": " + ref.display() + ": the cluster does not serve kind "
-                            + ref.kind() + " in " + ref.apiVersion() + " and the manifest does not define it (missing CRD?)");
+                    throw new ModuleException(doc.at().format() + ": " + ApiErrors.notServed(ref,
+                            "and the manifest does not define it (missing CRD?)"));
                 }
                 CrdSchemas.Entry e = def.get();
-                ref = rec.normalize(body, new ApiResource(e.group(), e.version(), e.kind(), e.plural(), e.namespaced()),
+                ref = rec.normalize(body, e.resource(),
                         conn.defaultNamespace());
                 plans.add(Reconciler.pending(ref, body, check ? "CRD not installed yet: would create" : "create (after its CRD)"));
                 continue;
@@ -335,14 +329,7 @@ public final class K8sManifestModule implements Module, SharedSystem {
                     awaitCrds(conn, waits, crdNames, crdGroupVersions);
                     crdsAwaited = true;
                 }
-                ApiResource res = p.resource();
-                ObjectRef ref = p.ref();
-                if (p.action() == Reconciler.Action.PENDING) {
-                    res = rec.resource(ref).orElseThrow(() -> new ModuleException(p.ref().display() + ": kind " + p.ref().kind()
-                            + " is still not served in " + p.ref().apiVersion() + " after its CRD was applied"));
-                    ref = rec.normalize(p.desired(), res, conn.defaultNamespace());
-                }
-                rec.apply(res, ref, p.desired());
+                ObjectRef ref = rec.applyPlanned(p, conn.defaultNamespace());
                 if (isCrd) {
                     crdNames.add(ref.name());
                     for (Object v : Objects2.list(Objects2.at(p.desired(), "spec", "versions"))) {

@@ -182,21 +182,14 @@ public final class K8sResourceModule implements Module, SharedSystem {
             } else if (res == null) {
                 // Not served, and no manifest of this run defines this apiVersion: even --check cannot plan it.
                 List<String> versions = state.fromManifests.versionsOf(ref.group(), ref.kind());
-                throw new ModuleException(ref.display() + ": the cluster does not serve kind " + ref.kind() + " in "
-                        + ref.apiVersion() + (versions.isEmpty() ? " (is its CRD installed? apply the manifest first)"
-                        : " (the manifest's CRD serves " + versions + ")"));
+                throw new ModuleException(ApiErrors.notServed(ref, versions.isEmpty() ? "is its CRD installed? apply the manifest first"
+                        : "the manifest's CRD serves " + versions));
             }
         }
         if (!invalid.isEmpty()) {
             throw new ModuleException("invalid definition (nothing was sent): " + String.join("; ", invalid));
         }
-        if (!incompatible.isEmpty()) {
-            if (!"warn".equals(ctx.stringArg("compatibility"))) {
-                throw new ModuleException(String.join("; ", new java.util.LinkedHashSet<>(incompatible))
-                        + " (nothing was changed; compatibility: warn applies anyway)");
-            }
-            warnings.addAll(incompatible);
-        }
+        Compatibility.gate(ctx, incompatible, warnings);
 
         // 2. Per object: what would change.
         List<Reconciler.ObjectPlan> plans = new ArrayList<>();
@@ -229,10 +222,8 @@ public final class K8sResourceModule implements Module, SharedSystem {
             if (res == null) {
                 ObjectRef wanted = ObjectRef.of(obj);
                 CrdSchemas.Entry e = state.fromManifests.find(wanted.apiVersion(), wanted.kind()).orElseThrow(() -> new ModuleException(
-                        wanted.display() + ": the cluster does not serve kind " + wanted.kind() + " in " + wanted.apiVersion()
-                                + " (the manifest's CRD serves " + state.fromManifests.versionsOf(wanted.group(), wanted.kind()) + ")"));
-                ObjectRef ref = rec.normalize(obj, new ApiResource(e.group(), e.version(), e.kind(), e.plural(), e.namespaced()),
-                        defaultNs);
+                        ApiErrors.notServed(wanted, "the manifest's CRD serves " + state.fromManifests.versionsOf(wanted.group(), wanted.kind()))));
+                ObjectRef ref = rec.normalize(obj, e.resource(), defaultNs);
                 p = Reconciler.pending(ref, obj, "CRD not installed yet: would create");
             } else {
                 ObjectRef ref = rec.normalize(obj, res, defaultNs);
@@ -262,15 +253,7 @@ public final class K8sResourceModule implements Module, SharedSystem {
                 if (!p.changing()) {
                     continue;
                 }
-                ApiResource res = p.resource();
-                ObjectRef ref = p.ref();
-                if (res == null) {
-                    res = rec.resource(ref).orElseThrow(() -> new ModuleException(p.ref().display() + ": the cluster does not serve kind "
-                            + p.ref().kind() + " in " + p.ref().apiVersion() + " (is its CRD installed?)"));
-                    ref = rec.normalize(p.desired(), res, defaultNs);
-                }
-                rec.apply(res, ref, p.desired());
-                applied.add(ref.display());
+                applied.add(rec.applyPlanned(p, defaultNs).display());
             }
             List<String> deleted = new ArrayList<>();
             for (Map.Entry<ObjectRef, ApiResource> d : deletes) {

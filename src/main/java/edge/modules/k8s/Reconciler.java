@@ -30,9 +30,18 @@ final class Reconciler {
 
     enum Action { NONE, CREATE, UPDATE, PENDING }
 
-    /** What applying one object would do. {@code live} is null when the object does not exist. */
+    /**
+     * What applying one object would do. {@code live} is null when the object does not exist;
+     * {@code takeOver} means the apply must be forced to take over fields another manager owns with the
+     * same values (see {@link FieldConflicts}).
+     */
     record ObjectPlan(ObjectRef ref, ApiResource resource, Map<String, Object> desired, Action action, List<Change> changes,
-                      Map<String, Object> live, String note) {
+                      Map<String, Object> live, String note, boolean takeOver) {
+        ObjectPlan(ObjectRef ref, ApiResource resource, Map<String, Object> desired, Action action, List<Change> changes,
+                   Map<String, Object> live, String note) {
+            this(ref, resource, desired, action, changes, live, note, false);
+        }
+
         boolean changing() {
             return action != Action.NONE;
         }
@@ -118,10 +127,29 @@ final class Reconciler {
         return r.json();
     }
 
-    /** Compares the live object with a server-side dry run of the desired one. */
+    /**
+     * Compares the live object with a server-side dry run of the desired one. Without {@code force}, a
+     * conflict over fields whose values would not change (a site applied by hand with kubectl) is taken
+     * over; one that would change a value another manager set is an error that names it.
+     */
     ObjectPlan plan(ApiResource res, ObjectRef ref, Map<String, Object> desired, boolean detailedCreate) throws ModuleException {
         Map<String, Object> live = get(res, ref);
-        KubeResponse dry = applyCall(res, ref, desired, true);
+        KubeResponse dry = applyCall(res, ref, desired, true, force);
+        List<Change> takeOver = List.of();
+        if (!dry.ok() && !force && live != null && FieldConflicts.isApplyConflict(dry)) {
+            FieldConflicts conflicts = FieldConflicts.of(dry);
+            KubeResponse forced = applyCall(res, ref, desired, true, true);
+            if (forced.ok() && !conflicts.conflicts().isEmpty()) {
+                List<FieldConflicts.Conflict> real = conflicts.changingValues(live, forced.json());
+                if (!real.isEmpty()) {
+                    throw new ModuleException(realConflicts(ref, real, live, forced.json()));
+                }
+                dry = forced;
+                takeOver = List.of(new Change(Change.Action.UPDATE, ref.display() + " field managers", null, null, false,
+                        "take over " + conflicts.conflicts().size() + " field(s) from " + String.join(", ", conflicts.managers())
+                                + " (same values; only the owner changes to \"" + FIELD_MANAGER + "\")"));
+            }
+        }
         if (!dry.ok()) {
             if (ctx.checkMode() && dry.code() == 404 && ref.namespace() != null
                     && dry.message().contains("namespaces \"" + ref.namespace() + "\" not found")) {
@@ -135,8 +163,27 @@ final class Reconciler {
             return new ObjectPlan(ref, res, desired, Action.CREATE, ObjectDiff.created(ref, desired, detailedCreate, "created"),
                     null, null);
         }
-        List<Change> changes = ObjectDiff.diff(ref, live, merged);
-        return new ObjectPlan(ref, res, desired, changes.isEmpty() ? Action.NONE : Action.UPDATE, changes, live, null);
+        List<Change> changes = new java.util.ArrayList<>(ObjectDiff.diff(ref, live, merged));
+        changes.addAll(takeOver);
+        return new ObjectPlan(ref, res, desired, changes.isEmpty() ? Action.NONE : Action.UPDATE, changes, live, null,
+                !takeOver.isEmpty());
+    }
+
+    /** A conflict that a takeover would resolve by changing values: which field, whose, from what to what, and the way out. */
+    private static String realConflicts(ObjectRef ref, List<FieldConflicts.Conflict> real, Map<String, Object> live,
+                                        Map<String, Object> forced) {
+        List<String> fields = new java.util.ArrayList<>();
+        for (FieldConflicts.Conflict c : real) {
+            fields.add(c.field() + " (conflict with \"" + c.manager() + "\", which set " + show(FieldConflicts.valueAt(live, c.field()))
+                    + "; edge's value: " + show(FieldConflicts.valueAt(forced, c.field())) + ")");
+        }
+        return ref.display() + ": another field manager set " + (real.size() == 1 ? "a field" : real.size() + " fields")
+                + " that edge declares to other values: " + String.join("; ", fields) + ". Nothing was changed; set force: true"
+                + " on this task to take them over with edge's values, or change the playbook to the values in the cluster";
+    }
+
+    private static String show(java.util.Optional<Object> v) {
+        return v.map(edge.core.Json::compact).orElse("(not set)");
     }
 
     /** A planned creation that could not be dry-run yet (its CRD or namespace comes earlier in the same apply). */
@@ -144,9 +191,27 @@ final class Reconciler {
         return new ObjectPlan(ref, null, desired, Action.PENDING, List.of(Change.create(ref.display(), note)), null, note);
     }
 
+    /**
+     * Applies a planned object: one whose CRD or namespace was created earlier in the same apply is
+     * resolved now; a takeover is forced. Returns the object's final reference.
+     */
+    ObjectRef applyPlanned(ObjectPlan p, String defaultNamespace) throws ModuleException {
+        ApiResource res = p.resource();
+        ObjectRef ref = p.ref();
+        if (res == null || p.action() == Action.PENDING) {
+            res = resource(ref).orElseThrow(() -> new ModuleException(ApiErrors.notServed(p.ref(), "after its CRD was applied")));
+            ref = normalize(p.desired(), res, defaultNamespace);
+        }
+        KubeResponse r = applyCall(res, ref, p.desired(), false, force || p.takeOver());
+        if (!r.ok()) {
+            throw new ModuleException(ApiErrors.describe(ref, "server-side apply", r));
+        }
+        return ref;
+    }
+
     /** Server-side apply for real; returns the object as stored. */
     Map<String, Object> apply(ApiResource res, ObjectRef ref, Map<String, Object> desired) throws ModuleException {
-        KubeResponse r = applyCall(res, ref, desired, false);
+        KubeResponse r = applyCall(res, ref, desired, false, force);
         if (!r.ok()) {
             throw new ModuleException(ApiErrors.describe(ref, "server-side apply", r));
         }
@@ -171,12 +236,12 @@ final class Reconciler {
         return true;
     }
 
-    private KubeResponse applyCall(ApiResource res, ObjectRef ref, Map<String, Object> desired, boolean dryRun)
+    private KubeResponse applyCall(ApiResource res, ObjectRef ref, Map<String, Object> desired, boolean dryRun, boolean forced)
             throws ModuleException {
         Map<String, String> q = new LinkedHashMap<>();
         q.put("fieldManager", FIELD_MANAGER);
         q.put("fieldValidation", "Strict");
-        if (force) {
+        if (forced) {
             q.put("force", "true");
         }
         if (dryRun) {
