@@ -20,7 +20,6 @@ public final class AssertModule implements Module {
         return List.of("ansible.builtin.assert");
     }
 
-
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
         Object that = ctx.args().get("that");

@@ -20,7 +20,6 @@ public final class DebugModule implements Module {
         return List.of("ansible.builtin.debug");
     }
 
-
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
         Map<String, Object> result = new LinkedHashMap<>();

@@ -19,7 +19,6 @@ public final class FailModule implements Module {
         return List.of("ansible.builtin.fail");
     }
 
-
     @Override
     public Optional<String> freeFormArgument() {
         return Optional.of("msg");

@@ -29,7 +29,6 @@ public final class LocalFileModule implements Module {
         return "local_file";
     }
 
-
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
         Path path = ctx.playbookDir().resolve(ctx.stringArg("path", ""));

@@ -19,7 +19,6 @@ public final class SetFactModule implements Module {
         return List.of("ansible.builtin.set_fact");
     }
 
-
     @Override
     public Plan plan(TaskContext ctx) {
         Map<String, Object> facts = new LinkedHashMap<>(ctx.args());

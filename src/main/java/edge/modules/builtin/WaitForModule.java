@@ -28,7 +28,6 @@ public final class WaitForModule implements Module {
         return List.of("ansible.builtin.wait_for");
     }
 
-
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
         String host = ctx.stringArg("host");

@@ -32,7 +32,6 @@ public final class K8sFactsModule implements Module, SharedSystem {
         return "k8s_facts";
     }
 
-
     @Override
     public Optional<String> sharedSystem(TaskContext ctx) {
         return K8sSupport.sharedSystem(ctx);

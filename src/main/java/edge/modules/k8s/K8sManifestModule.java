@@ -40,7 +40,6 @@ public final class K8sManifestModule implements Module, SharedSystem {
         return NAME;
     }
 
-
     @Override
     public Optional<String> sharedSystem(TaskContext ctx) {
         return K8sSupport.sharedSystem(ctx);

@@ -37,7 +37,6 @@ public final class K8sResourceModule implements Module, SharedSystem {
         return NAME;
     }
 
-
     @Override
     public Optional<String> sharedSystem(TaskContext ctx) {
         return K8sSupport.sharedSystem(ctx);

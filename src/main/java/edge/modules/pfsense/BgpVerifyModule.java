@@ -39,7 +39,6 @@ public final class BgpVerifyModule implements Module, NeedsCommittedChanges {
         return "pfsense_bgp_verify";
     }
 
-
     @Override
     public List<edge.core.Problem> validate(edge.module.ValidationContext ctx) {
         return ConnectionVarsCheck.validate(ctx);

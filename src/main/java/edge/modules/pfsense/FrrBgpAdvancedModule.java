@@ -35,7 +35,6 @@ public final class FrrBgpAdvancedModule extends FrrConfigModule {
         return "pfsense_frr_bgp_advanced";
     }
 
-
     @Override
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {
         Map<String, Object> a = ctx.args();

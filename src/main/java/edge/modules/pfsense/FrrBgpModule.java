@@ -20,7 +20,6 @@ public final class FrrBgpModule extends FrrConfigModule {
         return "pfsense_frr_bgp";
     }
 
-
     @Override
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {
         Map<String, Object> a = ctx.args();

@@ -22,7 +22,6 @@ public final class FrrBgpNeighborsModule extends FrrConfigModule {
         return "pfsense_frr_bgp_neighbors";
     }
 
-
     @Override
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {
         List<FrrDiff.NeighborSpec> specs = specs(ctx);
@@ -71,8 +70,6 @@ public final class FrrBgpNeighborsModule extends FrrConfigModule {
         }
         String password = Args.string(n, "password");
         if (password != null) {
-            // nested arguments are not registered by the engine: mask this one everywhere from now on
-            ctx.redactor().register(password);
             fields.add(FrrField.secret("password", password));
         }
         String passwordType = Args.string(n, "password_type");

@@ -20,7 +20,6 @@ public final class FrrGlobalModule extends FrrConfigModule {
         return "pfsense_frr_global";
     }
 
-
     @Override
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {
         Map<String, Object> a = ctx.args();
@@ -33,7 +32,6 @@ public final class FrrGlobalModule extends FrrConfigModule {
         }
         String password = Args.string(a, "master_password");
         if (password != null) {
-            ctx.redactor().register(password);
             want.add(FrrField.secret("password", password));
         }
         return FrrDiff.section(SECTION, current.section(SECTION), want);

@@ -38,7 +38,6 @@ public final class PfSensePackageModule implements Module {
         return "pfsense_package";
     }
 
-
     /** The hosts' connection variables, before anything is contacted (this is usually a play's first SSH task). */
     @Override
     public List<edge.core.Problem> validate(ValidationContext ctx) {
