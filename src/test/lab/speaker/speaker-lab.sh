@@ -146,7 +146,9 @@ add_node_ns() { # NAME IP
 
 cmd_install() {
 	"$FWLAB" install
-	command -v python3 >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3; }
+	# python3 runs the stand-in listeners (frr-pythontools, installed above, depends on it anyway)
+	command -v python3 >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3; }
 }
 
 cmd_up() {
