@@ -427,7 +427,7 @@ class SpeakerEndToEndTest {
         Cli.Result check = site("--check", "--diff", "--detailed-exitcode");
         System.out.println("=== edge run --check --diff (Disable eBGP Require Policy cleared by hand)\n" + check.out());
         assertEquals(ExitCodes.CHANGED, check.exitCode(), check::all);
-        assertTrue(check.out().contains("disableebgprequirepolicy") || check.out().contains("ebgp"), check.out());
+        assertTrue(check.out().contains("frrbgpadvanced.disableebgprequirepolicy: \"\" -> on"), "the diff names the option\n" + check.out());
 
         Cli.Result fix = site("--detailed-exitcode");
         System.out.println("=== edge run (repair)\n" + fix.out());
