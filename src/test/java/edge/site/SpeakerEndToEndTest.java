@@ -183,6 +183,12 @@ class SpeakerEndToEndTest {
         }
     }
 
+    /** The firewall's peers that are the cluster's current nodes. */
+    static List<JsonNode> nodePeers() {
+        Map<String, JsonNode> all = peers();
+        return nodeIps().stream().filter(all::containsKey).map(all::get).toList();
+    }
+
     static Set<String> established() {
         Set<String> s = new TreeSet<>();
         peers().forEach((ip, p) -> {
@@ -364,8 +370,32 @@ class SpeakerEndToEndTest {
         assertTrue(awaitClientConnects(lbIp, ROUTE_WAIT).isPresent());
     }
 
+    /**
+     * The node leaves the cluster and the inventory. Its speaker stops, so its path and next hop
+     * go. site.yml declares the neighbours without {@code exclusive: true}, so the firewall keeps
+     * the neighbour, which is now idle. Removing it needs that flag in the playbook.
+     */
     @Test
     @Order(4)
+    void aNodeRemovedTakesItsNextHopAndTheFirewallKeepsItsIdleNeighbour() throws Exception {
+        Map.Entry<String, String> spare = lab.spareNodes().entrySet().iterator().next();
+        KubeResponse del = kube.request("DELETE", "/api/v1/nodes/" + spare.getKey(), Map.of(), null, null);
+        assertTrue(del.ok(), del.toString());
+        nodes.remove(spare.getKey());
+        writeLabInventory("192.168.32.0/24", 60);
+        assertTrue(await(ROUTE_WAIT, () -> installedNextHops(lbIp).equals(nodeIps())),
+                "the removed node's next hop is withdrawn: " + zebraRoute(lbIp));
+        Cli.Result r = site("--detailed-exitcode");
+        System.out.println("=== edge run (node " + spare.getKey() + " removed)\n" + r.out());
+        assertEquals(ExitCodes.OK, r.exitCode(), r::all);
+        assertTrue(fw.frrConf().contains("neighbor " + spare.getValue() + " remote-as 64500"),
+                "without exclusive: true the neighbour stays in frr.conf\n" + fw.frrConf());
+        assertFalse(established().contains(spare.getValue()), "and it is not Established: " + peers());
+        assertEquals(nodeIps(), installedNextHops(lbIp));
+    }
+
+    @Test
+    @Order(5)
     void aChangedPoolWithdrawsTheOldRouteAndTheNewAddressIsReachable() throws Exception {
         String old = lbIp;
         writeLabInventory("192.168.33.0/24", 60);
@@ -399,7 +429,7 @@ class SpeakerEndToEndTest {
      * </ol>
      */
     @Test
-    @Order(5)
+    @Order(6)
     void requirePolicyClearedByHandIsFoundByCheckAndRepairedByOneRun() throws Exception {
         writeLabInventory("192.168.33.0/24", 20); // the repair's verify fails today: do not wait long for it
         Map<String, JsonNode> before = peers();
@@ -410,7 +440,7 @@ class SpeakerEndToEndTest {
                 + " frr_generate_config();");
         assertTrue(gui.ok(), gui.toString());
         assertTrue(await(Duration.ofSeconds(30), () -> reloads() > reloads), "pfSense applied the change by reload: " + fw.frrServiceActions());
-        assertTrue(await(Duration.ofSeconds(30), () -> peers().values().stream().allMatch(p -> "Policy".equals(p.path("peerState").asText()))),
+        assertTrue(await(Duration.ofSeconds(30), () -> nodePeers().stream().allMatch(p -> "Policy".equals(p.path("peerState").asText()))),
                 "RFC 8212 is back in force on every session: " + peers());
         assertNoFlap(before, peers(), false);
         assertEquals(nodeIps(), installedNextHops(lbIp), "FRR keeps the routes it accepted before the change");
@@ -419,7 +449,7 @@ class SpeakerEndToEndTest {
         FirewallLab.ExecResult restart = fw.ssh("/usr/local/etc/rc.d/frr.sh restart");
         assertTrue(restart.ok(), restart.toString());
         assertTrue(await(ROUTE_WAIT, () -> established().equals(nodeIps())), "the sessions come back: " + peers());
-        assertTrue(await(Duration.ofSeconds(10), () -> peers().values().stream().allMatch(p -> "Policy".equals(p.path("peerState").asText())
+        assertTrue(await(Duration.ofSeconds(10), () -> nodePeers().stream().allMatch(p -> "Policy".equals(p.path("peerState").asText())
                 && p.path("pfxRcd").asInt() == 0)), "Established, but no route accepted: " + peers());
         assertTrue(zebraRoute(lbIp).isMissingNode(), "no route to " + lbIp + " on the firewall");
         assertTrue(lab.connectFromClient(lbIp).isEmpty(), "the client cannot connect");
