@@ -9,6 +9,8 @@
 #                                   per node namespace), the firewall, the listeners; print how to use it
 #   speaker-lab.sh down             stop exactly what `up` started (by pid), delete its namespaces
 #   speaker-lab.sh status           what runs, BGP neighbours, the firewall's route to the pool
+#   speaker-lab.sh add-firewall     a second firewall on the LAN (192.168.4.2): another emulated pfSense
+#                                   whose FRR runs in namespace <prefix>fw2; ssh on 127.0.0.(64+5*slot):2270+slot
 #   speaker-lab.sh connect IP [PORT]  from the client namespace: one TCP connection, print the answer
 #   speaker-lab.sh ns NAME CMD...   run CMD in a lab namespace (fw, client, lan or a node name)
 #   speaker-lab.sh vtysh ARGS...    the firewall's vtysh (zebra + bgpd)
@@ -33,6 +35,7 @@ K8SBUILD="$HERE/../k8s/build.sh"
 # The site's LAN and the client's subnet. They exist only inside the lab's namespaces.
 LAN_PREFIX=24
 FW_LAN_IP=192.168.4.1
+FW2_LAN_IP=192.168.4.2
 API_UPLINK_IP=192.168.4.10 # the Kubernetes lab namespace's leg on the LAN (its API server's advertise address is behind it)
 API_ADVERTISE_IP=10.244.0.1
 FW_CLIENT_IP=192.168.8.1
@@ -76,12 +79,14 @@ NS_LAN='${P}lan'
 NS_FW='${P}fw'
 NS_CLIENT='${P}client'
 FW_LAN_IP='$FW_LAN_IP'
+FW2_LAN_IP='$FW2_LAN_IP'
 FW_CLIENT_IP='$FW_CLIENT_IP'
 CLIENT_IP='$CLIENT_IP'
 API_UPLINK_IP='$API_UPLINK_IP'
 K8S_DIR='$D/k8s'
 KUBECONFIG_FILE='$D/k8s/kubeconfig'
 FWLAB_DIR='$D/firewall'
+FWLAB2_DIR='$D/firewall2'
 EOF
 }
 
@@ -243,6 +248,28 @@ cmd_up() {
 MSG
 }
 
+# A second firewall on the same LAN (the inventory's one more line; MetalLB gets a second BGPPeer):
+# the firewall lab again, its FRR in namespace ${P}fw2 at $FW2_LAN_IP. Its sshd takes the slot's
+# fifth loopback address (a spare speaker's in the loopback lab, unused here) and port 2270+slot.
+cmd_add_firewall() {
+	load_settings
+	alive supervisor >/dev/null || die "the lab is not up ($D)"
+	if [[ -e /run/netns/${P}fw2 ]]; then
+		log "the second firewall is already up"
+		return 0
+	fi
+	add_ns "${P}fw2"
+	ip -n "${P}lan" link add fw2 type veth peer name eth0 netns "${P}fw2"
+	ip -n "${P}lan" link set fw2 master br0 up
+	ip -n "${P}fw2" addr add "$FW2_LAN_IP/$LAN_PREFIX" dev eth0
+	ip -n "${P}fw2" link set eth0 up
+	ip netns exec "${P}fw2" sysctl -q -w net.ipv4.ip_forward=1
+	FWLAB_SLOT=$SLOT FWLAB_DIR=$D/firewall2 FWLAB_NETNS="${P}fw2" FWLAB_FW_IP=127.0.0.$((64 + 5 * SLOT)) \
+		FWLAB_SSH_PORT=$((2270 + SLOT)) "$FWLAB" up 2>>"$D/log/firewall2-lab.log" ||
+		die "second firewall failed: $(tail -5 "$D/log/firewall2-lab.log")"
+	log "second firewall up: LAN $FW2_LAN_IP, ssh root@127.0.0.$((64 + 5 * SLOT)) -p $((2270 + SLOT)) (state $D/firewall2)"
+}
+
 cmd_down_quiet() {
 	# the watchdog first (unless it is the one calling), then what speaks, then the control plane
 	[[ ${SPKLAB_IS_WATCHDOG:-} == 1 ]] || stop_recorded watchdog
@@ -253,9 +280,12 @@ cmd_down_quiet() {
 		names+=("${f%.pid}")
 	done
 	[[ ${#names[@]} -gt 0 ]] && stop_recorded "${names[@]}"
-	if [[ -f $D/firewall/lab.env ]]; then
-		FWLAB_DIR=$D/firewall "$FWLAB" down 2>>"$D/log/firewall-lab.log" || true
-	fi
+	local fwdir
+	for fwdir in "$D/firewall" "$D/firewall2"; do
+		if [[ -f $fwdir/lab.env ]]; then
+			FWLAB_DIR=$fwdir "$FWLAB" down 2>>"$D/log/firewall-lab.log" || true
+		fi
+	done
 	# the supervisor stops the speakers, the controller, kube-apiserver and etcd by pid and deletes its namespace
 	local bin
 	bin=$( (tr '\0' '\n' <"/proc/$(alive supervisor || echo 0)/cmdline" | head -1) 2>/dev/null || true)
@@ -327,6 +357,7 @@ install) cmd_install ;;
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
+add-firewall) cmd_add_firewall ;;
 connect) shift; [[ $# -ge 1 ]] || die "usage: connect IP [PORT]"; cmd_connect "$@" ;;
 ns) shift; load_settings; [[ $# -ge 2 ]] || die "usage: ns NAME CMD..."; n=$(ns_of "$1"); shift; exec ip netns exec "$n" "$@" ;;
 vtysh) shift; load_settings; fw_vtysh "$@" ;;

@@ -49,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * EndpointSlice controller), and the pfSense PHP/FRR-package emulation. Everything else is real.
  *
  * <p>The scenarios share one lab and run in order: converge from nothing; a no-op rerun; a node
- * added; the pool changed; and last, "Disable eBGP Require Policy" cleared by hand, whose final step
- * fails until edge resets the sessions MetalLB's speaker cannot refresh (see that test).
+ * added, then removed; the pool changed; a second firewall; and last, "Disable eBGP Require Policy"
+ * cleared by hand, whose final step fails until edge resets the sessions MetalLB's speaker cannot
+ * refresh (see that test).
  */
 @Tag("lab")
 @Tag("k8s")
@@ -60,6 +61,8 @@ class SpeakerEndToEndTest {
     static final Duration ROUTE_WAIT = Duration.ofSeconds(60);
     static SpeakerLab lab;
     static FirewallLab fw;
+    /** The second firewall, once scenario 6 has added it to the lab and the inventory. */
+    static FirewallLab fw2;
     static KubeConnection kube;
     static Cli cli;
     static Path project;
@@ -100,12 +103,11 @@ class SpeakerEndToEndTest {
     static void writeLabInventory(String pool, int bgpWaitSeconds) throws IOException {
         StringBuilder hosts = new StringBuilder("all:\n  children:\n    k8s:\n      hosts:\n");
         nodes.forEach((name, ip) -> hosts.append("        ").append(name).append(": {ansible_host: ").append(ip).append("}\n"));
-        hosts.append("    firewalls:\n      hosts:\n        pfsense:\n")
-                .append("          ansible_host: ").append(fw.host()).append('\n')
-                .append("          ansible_port: ").append(fw.sshPort()).append('\n')
-                .append("          ansible_ssh_private_key_file: ").append(fw.privateKey()).append('\n')
-                .append("          edge_ssh_known_hosts: ").append(fw.knownHosts()).append('\n')
-                .append("          frr_router_id: ").append(lab.firewallLanIp()).append('\n');
+        hosts.append("    firewalls:\n      hosts:\n");
+        firewallHost(hosts, "pfsense", fw, lab.firewallLanIp());
+        if (fw2 != null) {
+            firewallHost(hosts, "pfsense2", fw2, lab.secondFirewallLanIp());
+        }
         cli.write("inventory/hosts.yml", hosts.toString());
         for (String group : List.of("all", "k8s", "firewalls")) {
             cli.write("inventory/group_vars/" + group + "/site.yml",
@@ -124,6 +126,15 @@ class SpeakerEndToEndTest {
         Path secret = cli.write("secrets/frr-master-password", MASTER_PASSWORD + "\n");
         cli.write("inventory/group_vars/firewalls/zz-lab.yml",
                 "frr_master_password: \"{{ lookup('file', '" + secret + "') }}\"\n");
+    }
+
+    static void firewallHost(StringBuilder hosts, String name, FirewallLab f, String routerId) {
+        hosts.append("        ").append(name).append(":\n")
+                .append("          ansible_host: ").append(f.host()).append('\n')
+                .append("          ansible_port: ").append(f.sshPort()).append('\n')
+                .append("          ansible_ssh_private_key_file: ").append(f.privateKey()).append('\n')
+                .append("          edge_ssh_known_hosts: ").append(f.knownHosts()).append('\n')
+                .append("          frr_router_id: ").append(routerId).append('\n');
     }
 
     static Cli.Result site(String... extra) {
@@ -159,8 +170,12 @@ class SpeakerEndToEndTest {
 
     /** {@code show bgp ipv4 unicast summary json} peers: address -> peer. */
     static Map<String, JsonNode> peers() {
+        return peers(fw);
+    }
+
+    static Map<String, JsonNode> peers(FirewallLab f) {
         Map<String, JsonNode> m = new TreeMap<>();
-        fw.vtyshJson("show bgp ipv4 unicast summary").path("peers").fields().forEachRemaining(f -> m.put(f.getKey(), f.getValue()));
+        f.vtyshJson("show bgp ipv4 unicast summary").path("peers").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue()));
         return m;
     }
 
@@ -190,8 +205,12 @@ class SpeakerEndToEndTest {
     }
 
     static Set<String> established() {
+        return established(fw);
+    }
+
+    static Set<String> established(FirewallLab f) {
         Set<String> s = new TreeSet<>();
-        peers().forEach((ip, p) -> {
+        peers(f).forEach((ip, p) -> {
             if ("Established".equals(p.path("state").asText())) {
                 s.add(ip);
             }
@@ -208,13 +227,21 @@ class SpeakerEndToEndTest {
 
     /** zebra's entry for ip/32 (what a real pfSense's zebra reports too), or a missing node. */
     static JsonNode zebraRoute(String ip) {
-        return fw.vtyshJson("show ip route " + ip + "/32").path(ip + "/32").path(0);
+        return zebraRoute(fw, ip);
+    }
+
+    static JsonNode zebraRoute(FirewallLab f, String ip) {
+        return f.vtyshJson("show ip route " + ip + "/32").path(ip + "/32").path(0);
     }
 
     /** Next hops zebra installed in the firewall namespace's kernel (fib) for ip/32. */
     static Set<String> installedNextHops(String ip) {
+        return installedNextHops(fw, ip);
+    }
+
+    static Set<String> installedNextHops(FirewallLab f, String ip) {
         Set<String> s = new TreeSet<>();
-        JsonNode r = zebraRoute(ip);
+        JsonNode r = zebraRoute(f, ip);
         if (r.path("installed").asBoolean() && r.path("selected").asBoolean()) {
             r.path("nexthops").forEach(nh -> {
                 if (nh.path("fib").asBoolean()) {
@@ -413,6 +440,24 @@ class SpeakerEndToEndTest {
         assertTrue(lab.connectFromClient(old).isEmpty(), "the old address is no longer reachable");
     }
 
+    /** One more inventory line: a second BGPPeer, and the second firewall learns the route too. */
+    @Test
+    @Order(6)
+    void aSecondFirewallGetsItsBgpPeerAndLearnsTheRouteToo() throws Exception {
+        fw2 = lab.startSecondFirewall();
+        writeLabInventory("192.168.33.0/24", 60);
+        Cli.Result r = site("--detailed-exitcode");
+        System.out.println("=== edge run (a second firewall, pfsense2)\n" + r.out());
+        assertEquals(ExitCodes.CHANGED, r.exitCode(), r::all);
+        JsonNode peer = k8s("/apis/metallb.io/v1beta2/namespaces/metallb-system/bgppeers/metallb-bgppeer-pfsense2");
+        assertNotNull(peer, "a second BGPPeer");
+        assertEquals(lab.secondFirewallLanIp(), peer.at("/spec/peerAddress").asText());
+        assertTrue(await(ROUTE_WAIT, () -> established(fw2).equals(nodeIps())), "every speaker peers with pfsense2: " + peers(fw2));
+        assertTrue(await(ROUTE_WAIT, () -> installedNextHops(fw2, lbIp).equals(nodeIps())),
+                "pfsense2 installs the route via every node: " + zebraRoute(fw2, lbIp));
+        assertEquals(nodeIps(), installedNextHops(fw, lbIp), "the first firewall keeps its route");
+    }
+
     /**
      * "Disable eBGP Require Policy" cleared by hand (a GUI save: config.xml written, FRR
      * regenerated and, as pfSense does when only the configuration changed, reloaded in place).
@@ -429,7 +474,7 @@ class SpeakerEndToEndTest {
      * </ol>
      */
     @Test
-    @Order(6)
+    @Order(7)
     void requirePolicyClearedByHandIsFoundByCheckAndRepairedByOneRun() throws Exception {
         writeLabInventory("192.168.33.0/24", 20); // the repair's verify fails today: do not wait long for it
         Map<String, JsonNode> before = peers();

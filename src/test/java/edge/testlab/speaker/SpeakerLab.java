@@ -141,6 +141,20 @@ public final class SpeakerLab implements AutoCloseable {
         return firewall;
     }
 
+    /** Starts a second firewall on the LAN ({@code speaker-lab.sh add-firewall}); stopped with the lab. */
+    public FirewallLab startSecondFirewall() {
+        ExecResult r = script(dir, "add-firewall");
+        if (!r.ok()) {
+            throw new IllegalStateException("speaker-lab.sh add-firewall failed: " + r);
+        }
+        return FirewallLab.attach(firewall.slot(), Path.of(env.get("FWLAB2_DIR")));
+    }
+
+    /** The second firewall's LAN address (its router id). */
+    public String secondFirewallLanIp() {
+        return env.get("FW2_LAN_IP");
+    }
+
     public Path kubeconfig() {
         return Path.of(env.get("KUBECONFIG_FILE"));
     }
