@@ -336,7 +336,10 @@ cmd_status() {
 	echo "namespaces: $(grep -c . "$D/netns.list" 2>/dev/null || echo 0) ($(tr '\n' ' ' <"$D/netns.list" 2>/dev/null))"
 	if [[ -f $D/k8s/status.json ]]; then
 		echo "speakers (from $D/k8s/status.json):"
-		sed -n '/"speakers"/,/^  }/p' "$D/k8s/status.json" | grep -E '^    "|"phase"|"pid"' | paste - - - 2>/dev/null | tr -s ' ' || true
+		python3 -c 'import json, sys
+for node, s in sorted(json.load(open(sys.argv[1])).get("speakers", {}).items()):
+    print("  %s: %s pid %s restarts %s (%s, %s)" % (node, s["phase"], s.get("pid", "-"), s["restarts"], s["netns"], s["ip"]))' \
+			"$D/k8s/status.json" || true
 	fi
 	[[ -f $D/firewall/lab.env ]] && FWLAB_DIR=$D/firewall "$FWLAB" status || true
 	fw_vtysh -c 'show bgp ipv4 unicast summary' 2>/dev/null || true
