@@ -4,6 +4,7 @@
 #     kube-apiserver      k8s.io/kubernetes/cmd/kube-apiserver   (apiserver/go.mod)
 #     etcd                go.etcd.io/etcd/server/v3              (etcd/go.mod)
 #     metallb-controller  go.universe.tf/metallb/controller      (metallb/go.mod)
+#     metallb-speaker     go.universe.tf/metallb/speaker         (metallb/go.mod, the same module)
 #     edge-k8s-lab        the lab supervisor                     (labctl/)
 # Idempotent: a binary that is already in the cache is not rebuilt (edge-k8s-lab is rebuilt
 # when its sources change). The last line printed is `bin: <dir>`.
@@ -39,6 +40,7 @@ current() { # name moddir
 
 up_to_date() {
   current kube-apiserver apiserver && current etcd etcd && current metallb-controller metallb &&
+    current metallb-speaker metallb &&
     [ -x "$BIN/edge-k8s-lab" ] && [ "$(cat "$BIN/.edge-k8s-lab.sha256" 2>/dev/null)" = "$(labctl_sha)" ]
 }
 
@@ -109,8 +111,13 @@ if ! current etcd etcd; then
   sha="$(modinfo etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" Hash | cut -c1-8)"
   build etcd etcd go.etcd.io/etcd/server/v3 "${sha:+-X go.etcd.io/etcd/api/v3/version.GitSHA=$sha}"
 fi
-current metallb-controller metallb || build metallb-controller metallb go.universe.tf/metallb/controller \
-  "-X go.universe.tf/metallb/internal/version.gitCommit=$(modinfo metallb go.universe.tf/metallb "$METALLB_VERSION" Hash) -X go.universe.tf/metallb/internal/version.gitBranch=$METALLB_VERSION"
+# MetalLB's two binaries come from one wrapper module and carry the same version stamp (what the
+# release images log at start: "MetalLB <component> starting version 0.14.8 (commit …, branch v0.14.8)").
+if ! current metallb-controller metallb || ! current metallb-speaker metallb; then
+  metallb_ld="-X go.universe.tf/metallb/internal/version.gitCommit=$(modinfo metallb go.universe.tf/metallb "$METALLB_VERSION" Hash) -X go.universe.tf/metallb/internal/version.gitBranch=$METALLB_VERSION"
+  current metallb-controller metallb || build metallb-controller metallb go.universe.tf/metallb/controller "$metallb_ld"
+  current metallb-speaker metallb || build metallb-speaker metallb go.universe.tf/metallb/speaker "$metallb_ld"
+fi
 sha="$(labctl_sha)"
 if [ ! -x "$BIN/edge-k8s-lab" ] || [ "$(cat "$BIN/.edge-k8s-lab.sha256" 2>/dev/null)" != "$sha" ]; then
   build edge-k8s-lab labctl .

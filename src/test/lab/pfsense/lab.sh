@@ -23,11 +23,16 @@
 #   FWLAB_SSH_PORT  (default 2260+slot)   FWLAB_BGP_PORT  firewall bgpd port (default 1179)
 #   FWLAB_NODE_AS   (default 64500)       FWLAB_PREFIXES  announced /32s (default 192.168.32.10/32)
 #   FWLAB_COMMUNITY (default 65535:65282 = no-advertise)
+#   FWLAB_NETNS     a network namespace (it must exist) where the firewall's FRR runs as on pfSense:
+#                   zebra + bgpd, configuration applied by `vtysh -b` on a start and by frr-reload.py
+#                   on a reload, routes installed in that namespace's kernel. No FRR speakers are
+#                   started then (FWLAB_NODE_IPS defaults to none): the speaker lab runs MetalLB's.
+#                   Unset: one bgpd without zebra on FWLAB_FW_IP (the loopback lab).
 set -euo pipefail
 
 LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELF="$LAB_SRC/$(basename "${BASH_SOURCE[0]}")"
-APT_PACKAGES="openssh-server openssh-client php-cli php-xml frr util-linux procps iproute2 openssl"
+APT_PACKAGES="openssh-server openssh-client php-cli php-xml frr frr-pythontools util-linux procps iproute2 openssl"
 BGPD=/usr/lib/frr/bgpd
 
 log() { printf 'fwlab: %s\n' "$*" >&2; }
@@ -47,7 +52,12 @@ load_settings() {
 	fi
 	local base=$((60 + 5 * slot))
 	FW_IP=${FWLAB_FW_IP:-127.0.0.$base}
-	NODE_IPS=${FWLAB_NODE_IPS:-"127.0.0.$((base + 1)) 127.0.0.$((base + 2)) 127.0.0.$((base + 3))"}
+	NETNS=${FWLAB_NETNS:-}
+	if [[ -n $NETNS ]]; then
+		NODE_IPS=${FWLAB_NODE_IPS:-}
+	else
+		NODE_IPS=${FWLAB_NODE_IPS:-"127.0.0.$((base + 1)) 127.0.0.$((base + 2)) 127.0.0.$((base + 3))"}
+	fi
 	SSH_PORT=${FWLAB_SSH_PORT:-$((2260 + slot))}
 	BGP_PORT=${FWLAB_BGP_PORT:-1179}
 	NODE_AS=${FWLAB_NODE_AS:-64500}
@@ -75,6 +85,7 @@ BGP_PORT='$BGP_PORT'
 NODE_AS='$NODE_AS'
 PREFIXES='$PREFIXES'
 COMMUNITY='$COMMUNITY'
+NETNS='$NETNS'
 SSH_KEY='$D/ssh/id_ed25519'
 KNOWN_HOSTS='$D/ssh/known_hosts'
 KNOWN_HOSTS_WRONG='$D/ssh/known_hosts.wrong'
@@ -88,21 +99,9 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-# process bookkeeping: every process is identified by pid + start time (field 22 of stat)
-
-starttime() { awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null || true; }
-
-# record NAME PID -> $D/run/NAME.pid ("pid starttime")
-record() { echo "$2 $(starttime "$2")" >"$D/run/$1.pid"; }
-
-# alive NAME -> prints pid if the recorded process still runs with the same start time
-alive() {
-	local f=$D/run/$1.pid pid st
-	[[ -f $f ]] || return 1
-	read -r pid st <"$f" || return 1
-	[[ -n $pid && -d /proc/$pid && "$(starttime "$pid")" == "$st" ]] || return 1
-	echo "$pid"
-}
+# process bookkeeping (starttime, running, record, alive): ../lib/pids.sh
+# shellcheck source=../lib/pids.sh
+. "$LAB_SRC/../lib/pids.sh"
 
 # a bgpd's own pid file -> pid, if that process is a bgpd whose command line names our state dir
 bgpd_from_pidfile() {
@@ -179,6 +178,12 @@ check_prereqs() {
 		[[ -x $b ]] || die "missing $b: run '$SELF install'"
 	done
 	php -r 'exit(function_exists("xml_parser_create") ? 0 : 1);' || die "php-xml missing: run '$SELF install'"
+	if [[ -n $NETNS ]]; then
+		for b in /usr/lib/frr/zebra /usr/lib/frr/frr-reload.py; do
+			[[ -x $b ]] || die "missing $b: run '$SELF install'"
+		done
+		[[ -e /run/netns/$NETNS ]] || die "network namespace $NETNS does not exist (FWLAB_NETNS)"
+	fi
 	grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 	grep -qw overlay /proc/filesystems || die "kernel has no overlayfs"
 }
@@ -259,6 +264,7 @@ prepare_fw_root() {
 FWLAB_DIR=$D
 FWLAB_FW_IP=$FW_IP
 FWLAB_BGP_PORT=$BGP_PORT
+FWLAB_NETNS=$NETNS
 EOF
 	# users: root gets /bin/sh like on pfSense, admin (uid 0) gets /etc/rc.initial; same password
 	local pwhash
@@ -274,6 +280,7 @@ EOF
 # runs inside `unshare -m`: build the firewall root and exec sshd chrooted into it
 ns_init() {
 	D=$1
+	local netns=${2:-}
 	local F=$D/fw M=$D/fw/merged
 	mount --make-rprivate /
 	mount -t overlay fwlab-root -o "lowerdir=/,upperdir=$F/upper,workdir=$F/work" "$M"
@@ -290,6 +297,14 @@ ns_init() {
 	mount --bind "$D" "$M$D" # same path inside: logs, vty socket, hooks shared with the host
 	mount --bind "$F/cf" "$M/cf"
 	mount --bind "$F/var-etc-frr" "$M/var/etc/frr"
+	if [[ -n $netns ]]; then
+		# The firewall's FRR joins this network namespace (nsenter --net=/run/netns/NAME in rc.d/frr).
+		# Its handle is a bind mount on the host's /run/netns, copied into this mount namespace by
+		# unshare; the firewall's own /run is a fresh tmpfs, so bind it there by name.
+		mkdir -p "$M/run/netns"
+		touch "$M/run/netns/$netns"
+		mount --bind "/run/netns/$netns" "$M/run/netns/$netns"
+	fi
 	# Checked here, not on the host: sshd -t needs its privilege separation directory (/run/sshd), which
 	# exists only on this namespace's own /run (the host's may lack it: nothing started the ssh service).
 	chroot "$M" /usr/sbin/sshd -t -f "$D/ssh/sshd_config" || { echo "fwlab: ERROR: sshd_config invalid" >&2; exit 1; }
@@ -384,7 +399,11 @@ cmd_up() {
 	write_sshd_config
 	save_settings
 	prepare_fw_root
-	setsid unshare -m --propagation private -- /bin/bash "$SELF" __ns_init "$D" </dev/null >>"$D/log/ns-init.log" 2>&1 &
+	if [[ -n $NETNS ]]; then
+		# zebra drops root for the frr user: it must reach its socket directory $D/fw/frr-run
+		chmod 711 "$D" "$D/fw"
+	fi
+	setsid unshare -m --propagation private -- /bin/bash "$SELF" __ns_init "$D" "$NETNS" </dev/null >>"$D/log/ns-init.log" 2>&1 &
 	record sshd $!
 	local i
 	for i in $(seq 100); do
@@ -415,12 +434,14 @@ cmd_down_quiet() {
 	mapfile -t -O "${#pids[@]}" pids < <(fw_ns_pids)
 	pid=$(alive sshd || true)
 	[[ -n $pid ]] && pids+=("$pid")
-	pid=$(bgpd_from_pidfile "$D/fw/frr-run/bgpd.pid" || true)
-	[[ -n $pid ]] && pids+=("$pid")
+	for f in "$D/fw/frr-run/bgpd.pid" "$D/fw/frr-run/zebra.pid"; do
+		pid=$(bgpd_from_pidfile "$f" || true)
+		[[ -n $pid ]] && pids+=("$pid")
+	done
 	# unique
 	mapfile -t pids < <(printf '%s\n' "${pids[@]}" | sort -u | grep . || true)
 	stop_pids "${pids[@]}"
-	rm -f "$D/run/"*.pid "$D"/speakers/*/bgpd.pid "$D/fw/frr-run/bgpd.pid" 2>/dev/null || true
+	rm -f "$D/run/"*.pid "$D"/speakers/*/bgpd.pid "$D/fw/frr-run/bgpd.pid" "$D/fw/frr-run/zebra.pid" 2>/dev/null || true
 	[[ -d $D/log ]] && echo "$(date +%s.%N) down ${#pids[@]} processes" >>"$D/log/events.log"
 	return 0
 }
@@ -451,7 +472,13 @@ cmd_status() {
 	echo "state dir: $D"
 	echo "firewall: ssh root@$FW_IP -p $SSH_PORT, sshd pid ${pid:-none}"
 	pid=$(bgpd_from_pidfile "$D/fw/frr-run/bgpd.pid" || true)
-	echo "firewall bgpd: ${pid:-not running} (listens $FW_IP:$BGP_PORT)"
+	if [[ -n ${NETNS:-} ]]; then
+		echo "firewall bgpd: ${pid:-not running} (network namespace $NETNS, port 179)"
+		pid=$(bgpd_from_pidfile "$D/fw/frr-run/zebra.pid" || true)
+		echo "firewall zebra: ${pid:-not running}"
+	else
+		echo "firewall bgpd: ${pid:-not running} (listens $FW_IP:$BGP_PORT)"
+	fi
 	for ip in $NODE_IPS $(ls "$D/speakers" 2>/dev/null); do echo "$ip"; done | sort -u | while read -r ip; do
 		pid=$(bgpd_from_pidfile "$D/speakers/$ip/bgpd.pid" || true)
 		echo "speaker $ip: ${pid:-not running}"
@@ -531,6 +558,6 @@ del-speaker) shift; load_settings; [[ $# -eq 1 ]] || die "usage: del-speaker IP"
 cut) shift; cmd_cut "$@" ;;
 exec) shift; cmd_exec "$@" ;;
 vtysh) shift; load_settings; fw_vtysh "$@" ;;
-__ns_init) ns_init "$2" ;;
+__ns_init) ns_init "$2" "${3:-}" ;;
 *) sed -n '2,27p' "$SELF" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

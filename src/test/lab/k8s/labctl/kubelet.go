@@ -360,9 +360,14 @@ func (m *metallbKubelet) startProc(ctx context.Context, d *deployment, c *contai
 }
 
 func (m *metallbKubelet) probe(ctx context.Context, url string) bool {
+	return probeInNetns(ctx, m.l.ns, url)
+}
+
+// probeInNetns is an HTTP readiness probe (2xx/3xx = ready) dialed from inside namespace ns.
+func probeInNetns(ctx context.Context, ns, url string) bool {
 	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{
 		DisableKeepAlives: true,
-		DialContext:       func(ctx context.Context, _, addr string) (net.Conn, error) { return dialInNetns(ctx, m.l.ns, addr) },
+		DialContext:       func(ctx context.Context, _, addr string) (net.Conn, error) { return dialInNetns(ctx, ns, addr) },
 	}}
 	resp, err := hc.Get(url)
 	if err != nil {

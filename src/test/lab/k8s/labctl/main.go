@@ -2,7 +2,7 @@
 // etcd + kube-apiserver (+ MetalLB's controller once its Deployment exists) in a network
 // namespace of their own, reachable from the host through a loopback TCP bridge.
 //
-//	edge-k8s-lab up --dir DIR --bin BINDIR [--listen 127.0.0.40:0] [--metallb=true]
+//	edge-k8s-lab up --dir DIR --bin BINDIR [--listen 127.0.0.40:0] [--metallb=true] [--speaker-netns-prefix P]
 //	edge-k8s-lab down --dir DIR
 //	edge-k8s-lab status --dir DIR
 //
@@ -27,16 +27,17 @@ import (
 )
 
 type status struct {
-	Phase         string            `json:"phase"` // starting, ready, failed, stopping, stopped
-	Error         string            `json:"error,omitempty"`
-	Server        string            `json:"server,omitempty"`
-	Kubeconfig    string            `json:"kubeconfig,omitempty"`
-	Netns         string            `json:"netns,omitempty"`
-	SupervisorPID int               `json:"supervisorPid"`
-	PIDs          map[string]int    `json:"pids"`
-	ReadySeconds  float64           `json:"readySeconds,omitempty"`
-	MetalLB       *metallbStatus    `json:"metallb,omitempty"`
-	Nodes         map[string]string `json:"nodes,omitempty"`
+	Phase         string                   `json:"phase"` // starting, ready, failed, stopping, stopped
+	Error         string                   `json:"error,omitempty"`
+	Server        string                   `json:"server,omitempty"`
+	Kubeconfig    string                   `json:"kubeconfig,omitempty"`
+	Netns         string                   `json:"netns,omitempty"`
+	SupervisorPID int                      `json:"supervisorPid"`
+	PIDs          map[string]int           `json:"pids"`
+	ReadySeconds  float64                  `json:"readySeconds,omitempty"`
+	MetalLB       *metallbStatus           `json:"metallb,omitempty"`
+	Nodes         map[string]string        `json:"nodes,omitempty"`
+	Speakers      map[string]speakerStatus `json:"speakers,omitempty"`
 }
 
 type metallbStatus struct {
@@ -85,6 +86,8 @@ func main() {
 	advIP := fs.String("advertise-ip", "10.244.0.1", "API server advertise address inside the lab namespace")
 	timeout := fs.Duration("timeout", 180*time.Second, "how long to wait for the API server to be ready")
 	withParent := fs.Bool("exit-with-parent", false, "stop the lab when the process that started it exits (tests)")
+	speakerPrefix := fs.String("speaker-netns-prefix", "", "run MetalLB's speaker (once DaemonSet metallb-system/speaker exists) "+
+		"for every Node whose network namespace <prefix><node name> exists; empty: no speakers")
 	fs.Parse(args)
 	if *dir == "" {
 		log.Fatal("--dir is required")
@@ -96,7 +99,7 @@ func main() {
 			log.Fatal("--bin is required")
 		}
 		b, _ := filepath.Abs(*bin)
-		os.Exit(up(abs, b, *listen, *ns, *withMetalLB, *nodes, *podIP, *advIP, *timeout, *withParent))
+		os.Exit(up(abs, b, *listen, *ns, *withMetalLB, *nodes, *podIP, *advIP, *timeout, *withParent, *speakerPrefix))
 	case "down":
 		down(abs)
 	case "status":
@@ -126,7 +129,8 @@ func down(dir string) {
 	}
 }
 
-func up(dir, bin, listen, ns string, withMetalLB bool, nodes, podIP, advIP string, timeout time.Duration, withParent bool) int {
+func up(dir, bin, listen, ns string, withMetalLB bool, nodes, podIP, advIP string, timeout time.Duration, withParent bool,
+	speakerPrefix string) int {
 	t0 := time.Now()
 	if err := os.MkdirAll(filepath.Join(dir, "pids"), 0o755); err != nil {
 		log.Print(err)
@@ -140,7 +144,7 @@ func up(dir, bin, listen, ns string, withMetalLB bool, nodes, podIP, advIP strin
 		}
 	}
 	down(dir) // leftovers of a supervisor that was killed
-	for _, d := range []string{"etcd-data", "logs", "pki", "metallb"} {
+	for _, d := range []string{"etcd-data", "logs", "pki", "metallb", "speakers"} {
 		os.RemoveAll(filepath.Join(dir, d))
 	}
 	if ns == "" {
@@ -185,7 +189,15 @@ func up(dir, bin, listen, ns string, withMetalLB bool, nodes, podIP, advIP strin
 			mlb = newMetallbKubelet(l)
 			go mlb.run(ctx)
 		}
+		var spk *speakerKubelet
+		if speakerPrefix != "" {
+			spk = newSpeakerKubelet(l, speakerPrefix)
+			go spk.run(ctx)
+		}
 		err = l.watch(ctx)
+		if spk != nil {
+			spk.stop()
+		}
 		if mlb != nil {
 			mlb.stop()
 		}

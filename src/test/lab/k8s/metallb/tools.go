@@ -1,7 +1,11 @@
 //go:build tools
 
-// Package tools pins MetalLB's controller command so that `go mod tidy` keeps its
-// dependencies; build.sh runs `go build go.universe.tf/metallb/controller`.
+// Package tools pins MetalLB's controller and speaker commands so that `go mod tidy` keeps
+// their dependencies; build.sh runs `go build` on both packages from this one module (the
+// controller's binary is byte-identical to one built from a controller-only module).
 package tools
 
-import _ "go.universe.tf/metallb/controller"
+import (
+	_ "go.universe.tf/metallb/controller"
+	_ "go.universe.tf/metallb/speaker"
+)

@@ -124,6 +124,16 @@ public final class FirewallLab implements AutoCloseable {
         return lab;
     }
 
+    /**
+     * A lab that another script started and will stop (the speaker lab's firewall, whose FRR runs in a
+     * network namespace): the same observation, SSH and vtysh helpers; {@link #close()} leaves it running.
+     */
+    public static FirewallLab attach(int slot, Path dir) {
+        FirewallLab lab = new FirewallLab(slot, dir);
+        lab.env = readEnv(dir.resolve("lab.env"));
+        return lab;
+    }
+
     /** Stops the lab (if up) and starts it fresh: clean config.xml, no FRR package, speakers up. */
     public void restart() {
         labOrThrow("down");
@@ -509,7 +519,8 @@ public final class FirewallLab implements AutoCloseable {
         return e;
     }
 
-    static ExecResult run(List<String> command, String stdin, Map<String, String> extraEnv, Duration timeout) {
+    /** Runs a local command with {@code extraEnv} added, feeding {@code stdin}; kills it after {@code timeout}. */
+    public static ExecResult run(List<String> command, String stdin, Map<String, String> extraEnv, Duration timeout) {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(extraEnv);
         try {
@@ -556,7 +567,8 @@ public final class FirewallLab implements AutoCloseable {
         return v;
     }
 
-    private static Map<String, String> readEnv(Path file) {
+    /** A lab state file of {@code NAME='value'} lines (lab.env), as a map. */
+    public static Map<String, String> readEnv(Path file) {
         Map<String, String> m = new HashMap<>();
         for (String line : read(file).lines().toList()) {
             int eq = line.indexOf('=');
