@@ -146,7 +146,7 @@ class SpeakerEndToEndTest {
 
     static JsonNode k8s(String path) throws Exception {
         KubeResponse r = kube.get(path);
-        return r.ok() ? edge.engine.Json.mapper().valueToTree(r.json()) : null;
+        return r.ok() ? edge.core.Json.mapper().valueToTree(r.json()) : null;
     }
 
     static void post(String path, String json) throws Exception {
