@@ -97,7 +97,8 @@ final class RunCommand implements Callable<Integer> {
              PrintStream log = logFile == null ? null : new PrintStream(new FileOutputStream(logFile.toFile(), true), true, StandardCharsets.UTF_8);
              RunResources resources = new RunResources()) {
             List<RunListener> listeners = new ArrayList<>();
-            listeners.add(new ConsoleDisplay(System.out, useColor(), verbose.length, diff, false, redactor));
+            // A live progress line only on an interactive terminal: cron mail and pipes get plain lines.
+            listeners.add(new ConsoleDisplay(System.out, useColor(), verbose.length, diff, false, redactor, System.console() != null));
             if (log != null) {
                 listeners.add(new ConsoleDisplay(log, false, Math.max(1, verbose.length), diff, true, redactor));
             }

@@ -97,4 +97,9 @@ final class ModuleTaskContext implements TaskContext {
     public void log(String message) {
         run.listener().verbose(host, run.redactor().redact(message));
     }
+
+    @Override
+    public void progress(String status) {
+        run.listener().progress(host, task, run.redactor().redact(status));
+    }
 }

@@ -22,6 +22,10 @@ public interface RunListener {
     default void verbose(String host, String message) {
     }
 
+    /** Where a long-running task stands on a host (see {@code TaskContext.progress}); the final state comes as its result. */
+    default void progress(String host, Task task, String status) {
+    }
+
     default void recap(Map<String, HostStats> stats, RunOutcome outcome) {
     }
 
@@ -51,6 +55,11 @@ public interface RunListener {
             @Override
             public void verbose(String host, String message) {
                 listeners.forEach(l -> l.verbose(host, message));
+            }
+
+            @Override
+            public void progress(String host, Task task, String status) {
+                listeners.forEach(l -> l.progress(host, task, status));
             }
 
             @Override

@@ -12,6 +12,13 @@ import java.util.Map;
  */
 public record Plan(List<Change> changes, Map<String, Object> result, String message, ApplyAction action, boolean skipped) {
 
+    /**
+     * A result key whose value, a list of lines, is shown under the task's result line at every
+     * verbosity: a table for people (the BGP sessions a verification saw). The JSON report keeps it
+     * with the rest of the result.
+     */
+    public static final String DISPLAY = "display";
+
     public Plan {
         changes = List.copyOf(changes);
         result = result == null ? Map.of() : new LinkedHashMap<>(result);

@@ -43,6 +43,14 @@ public interface TaskContext {
     /** A line shown with {@code -v} (and always in the log file). Redacted before it is shown. */
     void log(String message);
 
+    /**
+     * Where a long wait stands, in words ("BGP: 2/3 sessions Established (k8snode2: Active) (12 s of
+     * 180 s)"). Call it on every poll: on a terminal it replaces one live line; in a log or under cron
+     * it is printed at most every few seconds. Redacted before it is shown.
+     */
+    default void progress(String status) {
+    }
+
     /** Waits in retry loops; interruptible so that Ctrl-C / SIGTERM stop the run promptly. */
     default void sleep(java.time.Duration d) throws ModuleException {
         try {

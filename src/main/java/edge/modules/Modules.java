@@ -35,6 +35,7 @@ public final class Modules {
         r.register(new edge.modules.pfsense.FrrBgpAdvancedModule());
         r.register(new edge.modules.pfsense.FrrBgpNeighborsModule());
         r.register(new edge.modules.pfsense.BgpVerifyModule());
+        r.register(new edge.modules.pfsense.PfSenseFactsModule());
         return r;
     }
 }

@@ -7,6 +7,7 @@ import edge.engine.RunListener;
 import edge.engine.RunOutcome;
 import edge.engine.Status;
 import edge.engine.TaskResult;
+import edge.module.Plan;
 import edge.playbook.Play;
 import edge.playbook.Task;
 import java.io.PrintStream;
@@ -36,17 +37,50 @@ public final class ConsoleDisplay implements RunListener {
     private final boolean showDiff;
     private final boolean timestamps;
     private final Redactor redactor;
+    /** On a terminal, progress is one line rewritten in place; elsewhere (a log, cron) a line now and then. */
+    private final boolean liveProgress;
+    private boolean liveLineShown;
+    private final Map<String, Long> lastProgressNanos = new java.util.HashMap<>();
+    /** Outside a terminal, one progress line per host at most this often. */
+    static final long PROGRESS_EVERY_NANOS = 10_000_000_000L;
 
     public ConsoleDisplay(PrintStream out, boolean color, int verbosity, boolean showDiff, boolean timestamps, Redactor redactor) {
+        this(out, color, verbosity, showDiff, timestamps, redactor, false);
+    }
+
+    public ConsoleDisplay(PrintStream out, boolean color, int verbosity, boolean showDiff, boolean timestamps, Redactor redactor,
+                          boolean liveProgress) {
         this.out = out;
         this.color = color;
         this.verbosity = verbosity;
         this.showDiff = showDiff;
         this.timestamps = timestamps;
         this.redactor = redactor;
+        this.liveProgress = liveProgress;
+    }
+
+    @Override
+    public synchronized void progress(String host, Task task, String status) {
+        String text = "  ... [" + host + "] " + redactor.redact(status);
+        if (liveProgress) {
+            out.print("\r\u001b[K" + text);
+            out.flush();
+            liveLineShown = true;
+            return;
+        }
+        long now = System.nanoTime();
+        Long last = lastProgressNanos.get(host);
+        if (last == null || now - last >= PROGRESS_EVERY_NANOS) {
+            lastProgressNanos.put(host, now);
+            line(null, text);
+        }
     }
 
     private synchronized void line(String colorCode, String text) {
+        if (liveLineShown) {
+            out.print("\r\u001b[K"); // the live progress line gives way to the next real line
+            liveLineShown = false;
+        }
         String safe = redactor.redact(text);
         for (String l : safe.split("\n", -1)) {
             String prefix = timestamps ? LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + " " : "";
@@ -73,6 +107,9 @@ public final class ConsoleDisplay implements RunListener {
 
     @Override
     public void taskStart(Task task, boolean handler) {
+        synchronized (this) {
+            lastProgressNanos.clear();
+        }
         line(null, "");
         line(null, banner((handler ? "RUNNING HANDLER [" : "TASK [") + task.displayName() + "]"));
     }
@@ -124,7 +161,7 @@ public final class ConsoleDisplay implements RunListener {
                 shown.put("changed", r.changed());
                 shown.put("msg", task.noLog() ? NO_LOG_MESSAGE : String.valueOf(r.message()));
                 if (!task.noLog() && verbosity > 0) {
-                    shown.putAll(r.data());
+                    shown.putAll(withoutDisplay(r.data()));
                 }
                 line(RED, "fatal: [" + host + "]" + (item.isEmpty() ? "" : item) + ": FAILED! => " + Json.compact(shown));
                 if (r.ignored()) {
@@ -133,6 +170,9 @@ public final class ConsoleDisplay implements RunListener {
             }
             case UNREACHABLE -> line(RED, "fatal: [" + host + "]: UNREACHABLE! => "
                     + Json.compact(Map.of("changed", false, "msg", String.valueOf(r.message()), "unreachable", true)));
+        }
+        if (r.data().get(Plan.DISPLAY) instanceof List<?> lines && !task.noLog()) {
+            lines.forEach(l -> line(null, String.valueOf(l)));
         }
     }
 
@@ -149,10 +189,20 @@ public final class ConsoleDisplay implements RunListener {
             if (r.message() != null) {
                 shown.put("msg", r.message());
             }
-            shown.putAll(r.data());
+            shown.putAll(withoutDisplay(r.data()));
             return " => " + Json.compact(shown);
         }
         return "";
+    }
+
+    /** The table a module shows at every verbosity is not repeated in the -v details. */
+    private static Map<String, Object> withoutDisplay(Map<String, Object> data) {
+        if (!data.containsKey(Plan.DISPLAY)) {
+            return data;
+        }
+        Map<String, Object> m = new LinkedHashMap<>(data);
+        m.remove(Plan.DISPLAY);
+        return m;
     }
 
     @Override

@@ -16,6 +16,10 @@
  * Values are strings; a "to" of null removes the field.
  * With "regenerate": true and nothing to change, steps 1-3 are skipped: only frr_generate_config()
  * runs (edge's previous write reached config.xml but not FRR; see read.php).
+ * With "reset_policy_refused": true (the change lifts RFC 8212's "eBGP requires policy"), the
+ * sessions that refuse routes for that reason before the change ("Policy") are hard-reset once the
+ * new configuration is live (step 5): FRR reloads in place, and a speaker without route refresh
+ * (MetalLB's) never sends again the routes that were refused, until its session starts anew.
  */
 require_once("config.inc");
 require_once("util.inc");
@@ -37,6 +41,9 @@ if (is_array($raw) && (!empty($raw['frr']) || !empty($raw['bgpd']))) {
 if (!file_exists('/usr/local/pkg/frr.inc')) {
 	edge_fail("the FRR package is not installed (no /usr/local/pkg/frr.inc); install pfSense-pkg-frr first (task pfsense_package) - nothing was written");
 }
+
+/* 0. the sessions that refuse routes under RFC 8212 now, before anything changes */
+$refusing = !empty($edge_in['reset_policy_refused']) ? edge_policy_refusing_peers() : array();
 
 $conflicts = array();
 
@@ -163,10 +170,25 @@ if ($write) {
 require_once("/usr/local/pkg/frr.inc");
 frr_generate_config();
 
+/* 5. once the new configuration is live (those sessions no longer refuse), reset exactly them */
+$reset = array();
+$still = $refusing;
+$deadline = microtime(true) + 30;
+while (!empty($still) && microtime(true) < $deadline) {
+	usleep(300000);
+	$still = array_values(array_intersect($refusing, edge_policy_refusing_peers()));
+}
+foreach (array_diff($refusing, $still) as $peer) {
+	edge_run(array('/usr/local/bin/vtysh', '-c', 'clear bgp ' . $peer));
+	$reset[] = $peer;
+}
+
 edge_out(array(
 	'ok' => true,
 	'written' => $write,
 	'regenerated' => true,
+	'sessions_reset' => array_values($reset),
+	'sessions_still_refusing' => array_values($still),
 	'revision_before' => (object)$before,
 	'revision' => (object)edge_get_array('revision'),
 ));

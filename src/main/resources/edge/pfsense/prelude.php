@@ -68,6 +68,25 @@ function edge_run(array $argv) {
 	return array(proc_close($proc), $out, $err);
 }
 
+/* The addresses of the Established BGP neighbours that refuse routes under RFC 8212 ("eBGP requires
+ * policy": FRR's peerState "Policy"), as FRR reports them (only well-formed IP addresses). */
+function edge_policy_refusing_peers() {
+	list($rc, $out, $err) = edge_run(array('/usr/local/bin/vtysh', '-c', 'show bgp ipv4 unicast summary json'));
+	$j = json_decode((string)$out, true);
+	if ($rc !== 0 || !is_array($j)) {
+		return array();
+	}
+	$peers = $j['peers'] ?? ($j['ipv4Unicast']['peers'] ?? array());
+	$refusing = array();
+	foreach ((array)$peers as $ip => $p) {
+		if (filter_var($ip, FILTER_VALIDATE_IP) !== false && is_array($p)
+		    && ($p['state'] ?? '') === 'Established' && ($p['peerState'] ?? '') === 'Policy') {
+			$refusing[] = $ip;
+		}
+	}
+	return $refusing;
+}
+
 /* config.xml's registration entry (installedpackages/package[]) of a pkg name such as
  * pfSense-pkg-frr, matched the way pfSense's get_package_id() does (internal_name, else name), or
  * null. Reads the global $config: re-parse it first when another process may have written it. */

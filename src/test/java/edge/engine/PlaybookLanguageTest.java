@@ -290,6 +290,20 @@ class PlaybookLanguageTest {
     }
 
     @Test
+    void aLongWaitSaysWhatItWaitsForAndHowFarItIs() throws IOException {
+        Cli.Result r = run("""
+                - hosts: fw1
+                  tasks:
+                    - name: a port that never opens
+                      wait_for: {host: 127.0.0.1, port: 9, timeout: 2, sleep: 0.5}
+                """);
+        assertEquals(2, r.exitCode(), r::all);
+        // not on a terminal (captured): plain lines, the first one at once, then at most one per 10 s per host
+        assertTrue(r.out().contains("  ... [fw1] waiting for 127.0.0.1:9 to be open (0 s of 2 s)"), r::out);
+        assertEquals(1, r.out().split("\\.\\.\\. \\[fw1\\]", -1).length - 1, r::out);
+    }
+
+    @Test
     void handlersRunOnceAtTheEndOnlyWhenNotified() throws IOException {
         Cli.Result r = run("""
                 - hosts: k8s

@@ -103,6 +103,8 @@ class SiteEndToEndTest {
                 metallb_wait_for: [Deployment, Service]
                 metallb_wait_timeout: 180
                 bgp_wait_timeout: 90
+                # this lab's firewall bgpd runs without zebra: nothing is installed (SpeakerEndToEndTest checks that)
+                bgp_verify_installed: false
                 """.formatted(manifest, sha));
         cli.write("inventory/group_vars/k8s/zz-lab.yml", "k8s_kubeconfig: " + cp.kubeconfig() + "\n");
         Path secret = cli.write("secrets/frr-master-password", MASTER_PASSWORD + "\n");
@@ -221,7 +223,8 @@ class SiteEndToEndTest {
     @Order(5)
     void thePoolsRouteIsVerifiedOnceALoadBalancerHasAnAddress() throws Exception {
         kube.request("POST", "/api/v1/namespaces/default/services", Map.of(), """
-                {"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},
+                {"apiVersion":"v1","kind":"Service","metadata":{"name":"web",
+                 "annotations":{"metallb.universe.tf/loadBalancerIPs":"192.168.32.10"}},
                  "spec":{"type":"LoadBalancer","ports":[{"port":80}],"selector":{"app":"web"}}}""".getBytes(StandardCharsets.UTF_8),
                 "application/json");
         String ip = null;
@@ -234,10 +237,14 @@ class SiteEndToEndTest {
                 Thread.sleep(500);
             }
         }
-        assertTrue(ip != null && ip.startsWith("192.168.32."), "MetalLB assigned an address from the pool: " + ip);
+        // the address the FRR stand-ins announce (this test is about the firewall; SpeakerEndToEndTest has MetalLB's speakers)
+        assertEquals("192.168.32.10", ip, "MetalLB assigned the requested address from the pool");
         Cli.Result r = site("--detailed-exitcode", "--tags", "verify");
         assertEquals(0, r.exitCode(), r::all);
         String verify = r.out().substring(r.out().indexOf("TASK [the pool's routes arrive"));
         assertTrue(verify.contains("ok: [pfsense]"), "the route check ran on the firewall\n" + r.out());
+        assertTrue(verify.matches("(?s).*\n  route 192\\.168\\.32\\.10/32: [34] path\\(s\\) with community no-advertise\n.*"),
+                "the table shows the route, one path per speaker\n" + verify);
+        assertTrue(verify.matches("(?s).*\n  k8smaster1 +127\\.0\\.0\\.\\d+ +Established.*"), "and the sessions\n" + verify);
     }
 }

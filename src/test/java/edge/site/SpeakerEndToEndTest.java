@@ -344,8 +344,18 @@ class SpeakerEndToEndTest {
         assertTrue(answer.isPresent(), "the client connected to " + lbIp + ":80");
         assertTrue(answer.get().endsWith(" " + lbIp) && nodes.containsKey(answer.get().split(" ")[0]),
                 "a node's listener answered on the LoadBalancer IP: " + answer.get());
-        // edge's verify play ran its route check (the Service existed during the run)
-        assertTrue(first.out().contains("TASK [the pool's routes arrive"), first.out());
+        // edge's verify play ran its route check on the address MetalLB assigned (the Service existed during the run),
+        // and showed the sessions and the installed route as a table
+        String verify = first.out().substring(first.out().indexOf("TASK [the pool's routes arrive"));
+        assertTrue(verify.contains("ok: [pfsense]"), verify);
+        assertTrue(verify.contains("  route " + lbIp + "/32: 3 path(s) with community no-advertise, installed via "
+                + String.join(", ", nodeIps())), verify);
+        for (String node : nodes.keySet()) {
+            if (nodeIps().contains(nodes.get(node))) {
+                assertTrue(verify.matches("(?s).*\n  " + node + " +" + java.util.regex.Pattern.quote(nodes.get(node)) + " +Established .*"),
+                        node + "'s session in the table\n" + verify);
+            }
+        }
     }
 
     @Test
@@ -467,16 +477,15 @@ class SpeakerEndToEndTest {
      * <li>at the next session reset (here: FRR restarted, as at a reboot) every session comes back
      *     Established with peerState "Policy": no route, the client cannot connect;
      * <li>{@code --check --detailed-exitcode} reports the drift (10);
-     * <li>one run restores the option (applied by reload again), but MetalLB's native speaker has no
-     *     route refresh: the routes come back only once the sessions are reset. Until edge resets the
-     *     affected sessions after such a commit, this last step FAILS (edge's verify reports
-     *     "no route(s) within ..." and the run exits 2).
+     * <li>one run restores the option (applied by reload again); MetalLB's native speaker has no route
+     *     refresh, so the routes come back only because edge resets exactly the sessions that refused
+     *     them, once the new configuration is live, and says so.
      * </ol>
      */
     @Test
     @Order(7)
     void requirePolicyClearedByHandIsFoundByCheckAndRepairedByOneRun() throws Exception {
-        writeLabInventory("192.168.33.0/24", 20); // the repair's verify fails today: do not wait long for it
+        writeLabInventory("192.168.33.0/24", 20); // the repair's routes come back at once: no long waits
         Map<String, JsonNode> before = peers();
         int reloads = reloads();
         FirewallLab.ExecResult gui = fw.php("<?php require_once('config.inc'); require_once('/usr/local/pkg/frr.inc');"
@@ -513,7 +522,9 @@ class SpeakerEndToEndTest {
                 () -> assertTrue(routeBack, "routes accepted again (MetalLB's speaker has no route refresh: edge must reset"
                         + " the sessions whose inbound policy changed): " + peers()),
                 () -> assertTrue(answer.isPresent(), "the client connects to " + lbIp),
-                () -> assertEquals(ExitCodes.CHANGED, fix.exitCode(), fix.all()));
+                () -> assertEquals(ExitCodes.CHANGED, fix.exitCode(), fix.all()),
+                () -> assertTrue(fix.out().contains("[WARNING]: pfsense: reset the BGP sessions with " + String.join(", ", nodeIps())
+                        + ": they refused routes under RFC 8212"), "edge says which sessions it reset and why\n" + fix.out()));
     }
 
     static int reloads() {

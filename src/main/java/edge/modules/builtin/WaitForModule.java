@@ -55,6 +55,8 @@ public final class WaitForModule implements Module {
                 result.put("attempts", attempts);
                 return Plan.noChange(result);
             }
+            ctx.progress("waiting for " + host + ":" + port + " to be " + (wantOpen ? "open" : "closed") + " ("
+                    + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s of " + timeout.toSeconds() + " s)");
             if (System.nanoTime() + sleep.toNanos() > deadline) {
                 throw new ModuleException("Timeout when waiting for " + host + ":" + port + " to be "
                         + (wantOpen ? "open" : "closed") + " (" + timeout.toSeconds() + "s, " + attempts + " attempts)");

@@ -31,7 +31,8 @@ final class Waits {
 
     /** Polls {@code check} (250 ms, growing to 2 s) until it passes or {@code timeout} ends. */
     void until(String what, Duration timeout, Check check) throws ModuleException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
         long delay = 250;
         while (true) {
             String why = check.notReady();
@@ -42,6 +43,8 @@ final class Waits {
                 throw new ModuleException(what + " not ready after " + timeout.toSeconds() + "s: " + why);
             }
             ctx.log("waiting for " + what + ": " + why);
+            ctx.progress("waiting for " + what + ": " + why + " (" + (System.nanoTime() - start) / 1_000_000_000 + " s of "
+                    + timeout.toSeconds() + " s)");
             ctx.sleep(Duration.ofMillis(delay));
             delay = Math.min(delay * 2, 2000);
         }

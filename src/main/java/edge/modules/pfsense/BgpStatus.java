@@ -31,7 +31,11 @@ public final class BgpStatus {
     }
 
     /** One neighbor as the summary shows it. */
-    public record Peer(String address, String state, String peerState, long pfxRcd, String remoteAs) {
+    public record Peer(String address, String state, String peerState, long pfxRcd, String remoteAs, String uptime) {
+        public Peer(String address, String state, String peerState, long pfxRcd, String remoteAs) {
+            this(address, state, peerState, pfxRcd, remoteAs, "");
+        }
+
         public boolean healthy() {
             return "Established".equals(state) && HEALTHY_PEER_STATES.contains(peerState);
         }
@@ -42,6 +46,9 @@ public final class BgpStatus {
             m.put("peer_state", peerState);
             m.put("prefixes_received", pfxRcd);
             m.put("remote_as", remoteAs);
+            if (!uptime.isEmpty()) {
+                m.put("uptime", uptime);
+            }
             return m;
         }
 
@@ -88,7 +95,8 @@ public final class BgpStatus {
         for (Map.Entry<String, JsonNode> e : summary.path("peers").properties()) {
             JsonNode p = e.getValue();
             out.put(Peers.key(e.getKey()), new Peer(e.getKey(), p.path("state").asText(null), p.path("peerState").asText(""),
-                    p.path("pfxRcd").asLong(0), p.path("remoteAs").isMissingNode() ? "" : p.path("remoteAs").asText()));
+                    p.path("pfxRcd").asLong(0), p.path("remoteAs").isMissingNode() ? "" : p.path("remoteAs").asText(),
+                    p.path("peerUptime").asText("")));
         }
         return out;
     }
@@ -111,6 +119,37 @@ public final class BgpStatus {
             }
         }
         return out;
+    }
+
+    /** How zebra holds one prefix ({@code show ip route bgp json}): selected and installed in the kernel, via which next hops. */
+    public record Installed(boolean selected, boolean installed, List<String> nextHops) {
+    }
+
+    /**
+     * A prefix of {@code show ip route bgp json} ({@code {prefix: [route, ...]}}): the selected route's
+     * state and its next hops that are in the forwarding table; null when zebra has no such route.
+     */
+    public static Installed installed(JsonNode ribJson, String prefix) {
+        if (ribJson == null) {
+            return null;
+        }
+        JsonNode routes = ribJson.path(prefix);
+        if (!routes.isArray() || routes.isEmpty()) {
+            return null;
+        }
+        JsonNode chosen = routes.get(0);
+        for (JsonNode r : routes) {
+            if (r.path("selected").asBoolean(false)) {
+                chosen = r;
+            }
+        }
+        List<String> hops = new ArrayList<>();
+        for (JsonNode h : chosen.path("nexthops")) {
+            if (h.path("fib").asBoolean(false) || h.path("active").asBoolean(false) && chosen.path("installed").asBoolean(false)) {
+                hops.add(h.path("ip").asText(h.path("interfaceName").asText("?")));
+            }
+        }
+        return new Installed(chosen.path("selected").asBoolean(false), chosen.path("installed").asBoolean(false), hops);
     }
 
     /** Is {@code prefix} (a/len) inside {@code cidr} (b/len)? Same family only. */

@@ -11,7 +11,6 @@ import edge.playbook.Task;
 import edge.template.Vars;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The SSH connection variables of the hosts a pfSense task targets, checked at validate time with
@@ -19,12 +18,13 @@ import java.util.Set;
  * is an error naming the file and line where it is set instead of a failure at run time.
  *
  * <p>Each host is checked once per playbook, by the first task of the modules listed in
- * {@link #CHECKING_MODULES} that targets it, so a bad variable is reported once, not once per task.
+ * this package that targets it, so a bad variable is reported once, not once per task.
  */
 final class ConnectionVarsCheck {
-    /** The modules whose validation checks connection variables (those of this package that connect over SSH). */
-    static final Set<String> CHECKING_MODULES = Set.of("pfsense_package", "pfsense_frr_global", "pfsense_frr_bgp",
-            "pfsense_frr_bgp_advanced", "pfsense_frr_bgp_neighbors", "pfsense_bgp_verify");
+    /** Every pfsense_* module connects over SSH, and its validation checks the connection variables. */
+    static boolean connects(String module) {
+        return module.startsWith("pfsense_");
+    }
 
     private ConnectionVarsCheck() {
     }
@@ -56,7 +56,7 @@ final class ConnectionVarsCheck {
                 targets = false;
             }
             for (Task t : tasks) {
-                if (targets && CHECKING_MODULES.contains(t.module())) {
+                if (targets && connects(t.module())) {
                     return t == ctx.task();
                 }
             }

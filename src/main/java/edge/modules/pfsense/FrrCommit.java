@@ -144,12 +144,24 @@ public final class FrrCommit {
         return neighborOps;
     }
 
+    /**
+     * Whether this commit ticks "Disable eBGP Require Policy": sessions that refused routes under
+     * RFC 8212 then need a reset to get them (MetalLB's speaker has no route refresh).
+     */
+    public boolean liftsEbgpRequirePolicy() {
+        Map<String, Object> change = sections.getOrDefault("frrbgpadvanced", Map.of()).get("disableebgprequirepolicy");
+        return change != null && FrrField.checked(change.get("to"));
+    }
+
     /** The input of {@code apply.php}. */
     public Map<String, Object> payload() {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("summary", summary.length() > 400 ? summary.substring(0, 397) + "..." : summary);
         p.put("sections", sections);
         p.put("neighbors", neighborOps);
+        if (liftsEbgpRequirePolicy()) {
+            p.put("reset_policy_refused", true);
+        }
         return p;
     }
 }

@@ -223,7 +223,30 @@ final class PfSenseHost {
             result.put("config_description", "edge: " + commit.summary());
         }
         result.put("frr_regenerated", true);
+        List<String> reset = texts(r.path("sessions_reset"));
+        List<String> stillRefusing = texts(r.path("sessions_still_refusing"));
+        List<String> warnings = new ArrayList<>();
+        if (!reset.isEmpty()) {
+            result.put("bgp_sessions_reset", reset);
+            warnings.add("reset the BGP sessions with " + String.join(", ", reset) + ": they refused routes under RFC 8212"
+                    + " (eBGP requires policy) before this change, and MetalLB's speaker has no route refresh, so only a new"
+                    + " session brings those routes back");
+        }
+        if (!stillRefusing.isEmpty()) {
+            warnings.add("the BGP sessions with " + String.join(", ", stillRefusing) + " still refuse routes (eBGP requires"
+                    + " policy) 30 s after FRR was regenerated; they were not reset: check Services > FRR > Status");
+        }
+        if (!warnings.isEmpty()) {
+            result.put("warnings", warnings);
+            warnings.forEach(w -> log.accept("pfsense: " + w));
+        }
         return result;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     /** Why a run regenerates FRR without changing a field. */

@@ -87,6 +87,7 @@ final class PfSenseLab {
                         neighbors: %s
                         routes_within: 192.168.32.0/24
                         routes_community: no-advertise
+                        installed: false  # this lab's bgpd runs without zebra (the speaker lab checks installation)
                         timeout: 60
                         interval: 1
                 """.formatted(MASTER_PASSWORD, fw.host(), neighbors.toString().stripTrailing(), nodes);

@@ -609,6 +609,29 @@ class PfSenseLabTest {
         assertTrue(fw.frrConf().contains("password " + MASTER_PASSWORD + "\n"), fw.frrConf());
     }
 
+    @Test
+    @Order(16)
+    void pfsenseFactsReadsTheConfigurationOnceWithPasswordsMasked(FirewallLab fw) throws Exception {
+        PfSenseLab.write(cli, "facts.yml", """
+                - hosts: firewalls
+                  tasks:
+                    - pfsense_facts: {}
+                    - debug: var=pfsense_frr
+                    - assert:
+                        that:
+                          - pfsense_frr.frr_package_installed
+                          - pfsense_frr.frrbgp.asnum == '64501'
+                          - pfsense_frr.neighbors | length >= 3
+                          - pfsense_frr.frr.password == '********'
+                """);
+        long logins = acceptedLogins(fw);
+        Cli.Result r = run(cli, "facts.yml", "--detailed-exitcode");
+        assertEquals(ExitCodes.OK, r.exitCode(), r::all);
+        assertEquals(logins + 1, acceptedLogins(fw), "one SSH session");
+        assertTrue(r.out().contains("\"disableebgprequirepolicy\": \"on\""), r::out);
+        assertFalse(r.all().contains(MASTER_PASSWORD), r::all);
+    }
+
     /**
      * Revision times and file times are whole seconds, and a generation in the same second as an
      * edge write counts as after it: start the next step once the clock is past frr.conf's second.
