@@ -86,8 +86,8 @@ final class InventoryCommand implements Callable<Integer> {
     }
 
     private static void graph(Inventory inv, String group, int depth, PrintWriter out) {
-        String indent = "  |".repeat(depth);
-        out.println(indent + "@" + group + ":");
+        // ansible-inventory --graph's layout: "@all:", then "  |--@child:" and "  |  |--host" one level down
+        out.println(depth == 0 ? "@" + group + ":" : "  |".repeat(depth) + "--@" + group + ":");
         Group g = inv.groups().get(group);
         if (g == null) {
             return;

@@ -400,6 +400,9 @@ class PlaybookLanguageTest {
         Cli.Result graph = cli.run("inventory", "-i", dir.resolve("inventory").toString(), "--graph");
         assertEquals(0, graph.exitCode(), graph::all);
         assertTrue(graph.out().contains("@k8s:") && graph.out().contains("|--k8snode2"), graph::out);
+        // ansible-inventory --graph's exact layout
+        assertTrue(graph.out().startsWith("@all:\n  |--@"), graph::out);
+        assertTrue(graph.out().contains("\n  |--@k8s:\n  |  |--k8smaster1\n"), graph::out);
         Cli.Result list = cli.run("inventory", "-i", dir.resolve("inventory").toString(), "--list");
         assertTrue(list.out().contains("\"k8snode1\"") && list.out().contains("\"hostvars\""), list::out);
         Cli.Result host = cli.run("inventory", "-i", dir.resolve("inventory").toString(), "--host", "k8snode2");

@@ -128,6 +128,10 @@ public final class PhpRunner {
             throw new ModuleException("cannot " + what + ": /usr/local/bin/php is missing on the firewall"
                     + " (is this pfSense?): " + tail(redact(redactor, r.stderr())));
         }
+        if ((out + r.stderr()).contains("Failed opening required 'config.inc'")) {
+            throw new ModuleException("cannot " + what + ": this host is not pfSense: its PHP has no config.inc (pfSense's"
+                    + " configuration library); check ansible_host");
+        }
         String detail = (tail(redact(redactor, out)) + " " + tail(redact(redactor, r.stderr()))).strip();
         throw new ModuleException("cannot " + what + ": pfSense's PHP exited with status " + r.exitStatus()
                 + " without a result" + (detail.isEmpty() ? "" : ": " + detail));

@@ -111,7 +111,7 @@ final class HostKeyVerifier implements HostKeyRepository {
                 return Optional.of(new SshException(SshException.Kind.HOST_KEY_UNKNOWN,
                         "host key for " + name + " is not in " + file + " (" + k.describe() + "); check the"
                                 + " fingerprint on the firewall's console, then add it with: " + keyscanHint(file)
-                                + " (or connect once with host key policy accept-new)"));
+                                + " (or set edge_host_key_checking: accept-new to record it on first contact)"));
             case REVOKED:
                 return Optional.of(new SshException(SshException.Kind.HOST_KEY_CHANGED,
                         "host key for " + name + " (" + k.describe() + ") is marked @revoked in " + file + " line "
