@@ -105,10 +105,12 @@ final class RunCommand implements Callable<Integer> {
             if (report != null) {
                 listeners.add(report);
             }
+            RunListener all = RunListener.all(listeners);
+            ws.warnings().forEach(w -> all.warning(w.format()));
             RunOptions options = new RunOptions(check, diff, verbose.length, forks, common.limit, tags, skipTags,
                     ws.extraVars(), detailedExitCode);
             Runner runner = new Runner(ws.inventory(), ws.playbook(), Modules.all(), options,
-                    RunListener.all(listeners), redactor, resources);
+                    all, redactor, resources);
             Thread main = Thread.currentThread();
             Thread hook = new Thread(() -> {
                 // SIGTERM / Ctrl-C: stop starting new work, let the current step finish its atomic write.

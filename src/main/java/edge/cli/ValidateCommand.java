@@ -28,6 +28,8 @@ final class ValidateCommand implements Callable<Integer> {
         edge.core.Redactor redactor = new edge.core.Redactor();
         try {
             Workspace ws = Workspace.load(common, playbook, Modules.all(), redactor);
+            ws.warnings().forEach(w -> spec.commandLine().getErr().println("WARNING: " + redactor.redact(w.format())));
+            spec.commandLine().getErr().flush();
             int tasks = 0;
             for (Play p : ws.playbook().plays()) {
                 tasks += p.tasks().size() + p.handlers().size();

@@ -15,11 +15,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Inventory, playbook and extra vars, loaded and checked together so that every problem is reported at once. */
-record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> extraVars) {
+record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> extraVars, List<Problem> warnings) {
 
     static Workspace load(CommonOptions common, Path playbookFile, ModuleRegistry modules, edge.core.Redactor redactor)
             throws InputException {
         List<Problem> problems = new ArrayList<>();
+        List<Problem> warnings = new ArrayList<>();
         Map<String, Object> extra = Map.of();
         try {
             extra = ExtraVars.parse(common.extraVars);
@@ -37,7 +38,7 @@ record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> ext
         problems.addAll(loader.problems());
         if (inventory != null && playbook != null) {
             if (problems.isEmpty()) {
-                problems.addAll(Preflight.check(inventory, playbook, common.limit, modules, extra, redactor));
+                problems.addAll(Preflight.check(inventory, playbook, common.limit, modules, extra, redactor, warnings));
             } else {
                 problems.addAll(Preflight.check(inventory, playbook, common.limit));
             }
@@ -45,7 +46,7 @@ record Workspace(Inventory inventory, Playbook playbook, Map<String, Object> ext
         if (!problems.isEmpty()) {
             throw new InputException(problems);
         }
-        return new Workspace(inventory, playbook, extra);
+        return new Workspace(inventory, playbook, extra, List.copyOf(warnings));
     }
 
     static int report(InputException e, PrintWriter err, edge.core.Redactor redactor) {

@@ -22,7 +22,7 @@ public final class Preflight {
 
     /** Host patterns, then every module's own {@link Module#validate} for each task. */
     public static List<Problem> check(Inventory inventory, Playbook playbook, String limit, ModuleRegistry modules,
-                                      java.util.Map<String, Object> extraVars, edge.core.Redactor redactor) {
+                                      java.util.Map<String, Object> extraVars, edge.core.Redactor redactor, List<Problem> warnings) {
         List<Problem> problems = new java.util.ArrayList<>(check(inventory, playbook, limit));
         if (!problems.isEmpty()) {
             return problems;
@@ -38,7 +38,7 @@ public final class Preflight {
                 Module module = modules.find(task.module()).orElseThrow();
                 problems.addAll(module.validate(new ValidationContext(task, play, playbook, inventory, hosts,
                         (p, h, extra) -> scopes.staticScope(p, h).with(extra),
-                        scopes.templater())));
+                        scopes.templater(), warnings)));
             }
         }
         return problems;

@@ -33,8 +33,10 @@ public final class ValidationContext {
         edge.template.Vars of(Play play, String host, Map<String, Object> extra);
     }
 
+    private final List<Problem> warnings;
+
     public ValidationContext(Task task, Play play, Playbook playbook, Inventory inventory, List<String> hosts, StaticVars scopes,
-                             Templater templater) {
+                             Templater templater, List<Problem> warnings) {
         this.task = task;
         this.play = play;
         this.playbook = playbook;
@@ -42,6 +44,19 @@ public final class ValidationContext {
         this.hosts = hosts;
         this.scopes = scopes;
         this.templater = templater;
+        this.warnings = warnings;
+    }
+
+    /**
+     * Something the user should know that does not stop the run (a setting that has no effect):
+     * {@code edge validate} prints it, and every run shows it as a warning before it starts.
+     */
+    public void warn(Problem warning) {
+        synchronized (warnings) {
+            if (!warnings.contains(warning)) {
+                warnings.add(warning);
+            }
+        }
     }
 
     public Task task() {

@@ -47,4 +47,16 @@ class SitePlaybookTest {
         assertTrue(r.out().contains("not compared: the cluster's nodes were not read"), r::out);
         assertFalse(r.out().contains("differ from the cluster's nodes ()"), r::out);
     }
+
+    @Test
+    void validateWarnsThatTheManualsLocalPrefNeverReachesTheEbgpFirewall() {
+        Path project = Path.of("").toAbsolutePath();
+        Cli cli = new Cli(dir);
+        Cli.Result r = cli.run("validate", "-i", project.resolve("inventory").toString(), project.resolve("playbooks/site.yml").toString(),
+                "-e", "frr_master_password=not-used-here");
+        assertEquals(0, r.exitCode(), "a warning, not an error\n" + r.all());
+        assertTrue(r.err().contains("WARNING: ") && r.err().contains("site.yml:")
+                && r.err().contains("spec.localPref: localPref 100 has no effect here: MetalLB sends LOCAL_PREF to iBGP peers only")
+                && r.err().contains("metallb-bgppeer-pfsense (64500 -> 64501)"), r::err);
+    }
 }

@@ -102,8 +102,52 @@ public final class K8sResourceModule implements Module, SharedSystem {
             for (Violation v : violations) {
                 out.add(problem(d, v.path(), v.message() + " (" + kind + " " + Objects2.at(obj, "metadata", "name") + ")"));
             }
+            if ("BGPAdvertisement".equals(kind) && Objects2.at(obj, "spec", "localPref") != null && host != null) {
+                List<String> peers = ebgpOnlyPeers(ctx, host);
+                if (!peers.isEmpty()) {
+                    ctx.warn(problem(d, List.of("spec", "localPref"), "localPref " + Objects2.at(obj, "spec", "localPref")
+                            + " has no effect here: MetalLB sends LOCAL_PREF to iBGP peers only, and every BGPPeer of this play is"
+                            + " eBGP (" + String.join(", ", peers) + "), so the firewalls never see it (harmless; remove it to"
+                            + " say so)"));
+                }
+            }
         }
         return out;
+    }
+
+    /**
+     * The play's BGPPeers as "name (myASN -> peerASN)" when every one of them is an eBGP peer (the ASNs
+     * differ), rendered with what is known before the run; empty when there is none, one is iBGP, or
+     * one cannot be rendered yet.
+     */
+    private static List<String> ebgpOnlyPeers(ValidationContext ctx, String host) {
+        List<String> peers = new ArrayList<>();
+        for (edge.playbook.Task t : ctx.play().tasks()) {
+            if (!"k8s_resource".equals(t.module()) || !(t.args() instanceof Map<?, ?> args)) {
+                continue;
+            }
+            try {
+                List<Map<String, Object>> bindings = t.loop() == null ? List.of(Map.of())
+                        : edge.playbook.LoopItems.bindings(t, t.loop() instanceof String l ? ctx.renderOrThrow(l, host, Map.of())
+                                : ctx.renderOrThrow(t.loop(), host, Map.of()));
+                for (Map<String, Object> binding : bindings) {
+                    for (Map<String, Object> o : Definitions.objects(ctx.renderOrThrow(args.get("definition"), host, binding))) {
+                        if (!"BGPPeer".equals(o.get("kind"))) {
+                            continue;
+                        }
+                        Object my = Objects2.at(o, "spec", "myASN");
+                        Object peer = Objects2.at(o, "spec", "peerASN");
+                        if (my == null || String.valueOf(my).equals(String.valueOf(peer))) {
+                            return List.of();
+                        }
+                        peers.add(Objects2.at(o, "metadata", "name") + " (" + my + " -> " + peer + ")");
+                    }
+                }
+            } catch (edge.template.TemplateException | edge.playbook.LoopItems.NotAList | ModuleException | RuntimeException e) {
+                return List.of();
+            }
+        }
+        return peers;
     }
 
     /** The indentation of the line after {@code at} (the first line of a block scalar), or 0. */
