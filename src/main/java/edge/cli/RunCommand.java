@@ -106,7 +106,11 @@ final class RunCommand implements Callable<Integer> {
                 listeners.add(report);
             }
             RunListener all = RunListener.all(listeners);
-            ws.warnings().forEach(w -> all.warning(w.format()));
+            // Validation warnings are about the files, not this run: `edge validate` always shows them; a run (often
+            // cron's) only with -v, so that a setting kept on purpose does not fill every cron mail.
+            if (verbose.length > 0) {
+                ws.warnings().forEach(w -> all.warning(w.format()));
+            }
             RunOptions options = new RunOptions(check, diff, verbose.length, forks, common.limit, tags, skipTags,
                     ws.extraVars(), detailedExitCode);
             Runner runner = new Runner(ws.inventory(), ws.playbook(), Modules.all(), options,
