@@ -28,6 +28,10 @@ public final class Main implements Runnable {
     static volatile boolean shuttingDown;
 
     public static void main(String[] args) {
+        int delegated = FastStart.delegate(args);
+        if (delegated >= 0) {
+            System.exit(delegated);
+        }
         int code = execute(args);
         if (!shuttingDown) {
             System.exit(code);
