@@ -31,6 +31,11 @@ import java.util.concurrent.Future;
  * runs on all active hosts in parallel (at most {@code forks} at once) before the next task starts;
  * handlers run once at the end of the play for the hosts that notified them. A host that fails or is
  * unreachable gets no further tasks; the other hosts carry on.
+ *
+ * <p>It is longer than the other engine classes because it holds the run's shared state (hosts,
+ * stats, transactions, the thread pool) and the orderings that state needs: plays, the shared-system
+ * claim before the other hosts, commits before tasks that need them and at the end of a play,
+ * handlers, and the scopes tasks see. What runs one task on one host is {@link TaskExecutor}.
  */
 public final class Runner {
     private final Inventory inventory;

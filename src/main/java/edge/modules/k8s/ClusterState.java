@@ -45,7 +45,7 @@ final class ClusterState {
             try {
                 r = conn.get(Waits.CRD_PATH + name);
             } catch (KubeException e) {
-                throw K8sSupport.error(e);
+                throw KubeTask.error(e);
             }
             if (r.ok()) {
                 s.add(r.json(), "the cluster's CRD " + name);

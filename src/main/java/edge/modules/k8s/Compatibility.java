@@ -30,12 +30,12 @@ final class Compatibility {
         if (server.atLeast(1, 36)) {
             Set<String> seen = new LinkedHashSet<>();
             for (Map<String, Object> crd : crds.crds()) {
-                String crdName = Objects2.str(Objects2.at(crd, "metadata", "name"));
-                String kind = Objects2.str(Objects2.at(crd, "spec", "names", "kind"));
-                for (Object v : Objects2.list(Objects2.at(crd, "spec", "versions"))) {
-                    Map<String, Object> ver = Objects2.map(v);
+                String crdName = ObjectTree.str(ObjectTree.at(crd, "metadata", "name"));
+                String kind = ObjectTree.str(ObjectTree.at(crd, "spec", "names", "kind"));
+                for (Object v : ObjectTree.list(ObjectTree.at(crd, "spec", "versions"))) {
+                    Map<String, Object> ver = ObjectTree.map(v);
                     List<String> bad = new ArrayList<>();
-                    int32Overflows(Objects2.map(Objects2.at(ver, "schema", "openAPIV3Schema")), "", bad);
+                    int32Overflows(ObjectTree.map(ObjectTree.at(ver, "schema", "openAPIV3Schema")), "", bad);
                     if (!bad.isEmpty() && seen.add(crdName)) {
                         out.add((metallbVersion != null ? "MetalLB " + metallbVersion + ": " : "") + "CRD " + crdName
                                 + " declares " + String.join(", ", bad) + " as integer format int32 with a bound outside int32"
@@ -61,12 +61,12 @@ final class Compatibility {
                 out.add(path.isEmpty() ? "(root)" : path);
             }
         }
-        Objects2.map(schema.get("properties")).forEach((k, v) -> int32Overflows(Objects2.map(v), path.isEmpty() ? k : path + "." + k, out));
+        ObjectTree.map(schema.get("properties")).forEach((k, v) -> int32Overflows(ObjectTree.map(v), path.isEmpty() ? k : path + "." + k, out));
         if (schema.get("items") instanceof Map<?, ?> items) {
-            int32Overflows(Objects2.map(items), path + "[]", out);
+            int32Overflows(ObjectTree.map(items), path + "[]", out);
         }
         if (schema.get("additionalProperties") instanceof Map<?, ?> ap) {
-            int32Overflows(Objects2.map(ap), path + ".*", out);
+            int32Overflows(ObjectTree.map(ap), path + ".*", out);
         }
     }
 

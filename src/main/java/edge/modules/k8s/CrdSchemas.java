@@ -43,24 +43,24 @@ final class CrdSchemas {
     }
 
     synchronized CrdSchemas add(Map<String, Object> crd, String source) {
-        Map<String, Object> spec = Objects2.map(crd.get("spec"));
-        String group = Objects2.str(spec.get("group"));
-        Map<String, Object> names = Objects2.map(spec.get("names"));
-        String kind = Objects2.str(names.get("kind"));
+        Map<String, Object> spec = ObjectTree.map(crd.get("spec"));
+        String group = ObjectTree.str(spec.get("group"));
+        Map<String, Object> names = ObjectTree.map(spec.get("names"));
+        String kind = ObjectTree.str(names.get("kind"));
         if (group == null || kind == null) {
             return this;
         }
         crds.add(crd);
-        for (Object v : Objects2.list(spec.get("versions"))) {
-            Map<String, Object> ver = Objects2.map(v);
+        for (Object v : ObjectTree.list(spec.get("versions"))) {
+            Map<String, Object> ver = ObjectTree.map(v);
             if (Boolean.FALSE.equals(ver.get("served"))) {
                 continue;
             }
-            Map<String, Object> schema = Objects2.map(Objects2.at(ver, "schema", "openAPIV3Schema"));
-            String version = Objects2.str(ver.get("name"));
+            Map<String, Object> schema = ObjectTree.map(ObjectTree.at(ver, "schema", "openAPIV3Schema"));
+            String version = ObjectTree.str(ver.get("name"));
             byApiVersionKind.put(group + "/" + version + "|" + kind, new Entry(group, version, kind,
-                    Objects2.str(names.get("plural")), !"Cluster".equals(spec.get("scope")), schema,
-                    Objects2.str(Objects2.at(crd, "metadata", "name")), source, crd));
+                    ObjectTree.str(names.get("plural")), !"Cluster".equals(spec.get("scope")), schema,
+                    ObjectTree.str(ObjectTree.at(crd, "metadata", "name")), source, crd));
         }
         return this;
     }

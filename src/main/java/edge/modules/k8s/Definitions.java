@@ -27,7 +27,7 @@ final class Definitions {
     static List<Map<String, Object>> objects(Object definition) throws ModuleException {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Def d : parse(definition, p -> Location.unknown("definition"), "definition")) {
-            out.add(Objects2.deepCopy(d.body()));
+            out.add(ObjectTree.deepCopy(d.body()));
         }
         return out;
     }
@@ -47,14 +47,14 @@ final class Definitions {
             throws ModuleException {
         List<Def> out = new ArrayList<>();
         if (definition instanceof Map<?, ?> m) {
-            out.add(new Def(Objects2.map(m), locate));
+            out.add(new Def(ObjectTree.map(m), locate));
         } else if (definition instanceof List<?> l) {
             for (int i = 0; i < l.size(); i++) {
                 int index = i;
                 if (!(l.get(i) instanceof Map<?, ?> m)) {
                     throw new ModuleException("definition[" + i + "] must be a mapping (a Kubernetes object)");
                 }
-                out.add(new Def(Objects2.map(m), p -> locate.apply(prepend(index, p))));
+                out.add(new Def(ObjectTree.map(m), p -> locate.apply(prepend(index, p))));
             }
         } else if (definition instanceof String text) {
             Location base = locate.apply(List.of());
@@ -72,7 +72,7 @@ final class Definitions {
                     throw new ModuleException("each YAML document of definition must be a mapping (a Kubernetes object)");
                 }
                 SourceMap sources = d.sources();
-                out.add(new Def(Objects2.map(m), p -> {
+                out.add(new Def(ObjectTree.map(m), p -> {
                     Location rel = sources.locate(pointer(p));
                     return base.line() > 0 && rel.line() > 0
                             ? new Location(base.file(), base.line() + rel.line(), rel.column() + columnOffset)

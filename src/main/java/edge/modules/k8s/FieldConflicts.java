@@ -35,8 +35,8 @@ record FieldConflicts(List<Conflict> conflicts) {
 
     static FieldConflicts of(KubeResponse r) {
         List<Conflict> out = new ArrayList<>();
-        for (Object c : Objects2.list(Objects2.at(r.json(), "details", "causes"))) {
-            Map<String, Object> cause = Objects2.map(c);
+        for (Object c : ObjectTree.list(ObjectTree.at(r.json(), "details", "causes"))) {
+            Map<String, Object> cause = ObjectTree.map(c);
             if (!"FieldManagerConflict".equals(cause.get("reason")) || !(cause.get("field") instanceof String field)) {
                 continue;
             }

@@ -34,12 +34,12 @@ public final class K8sFactsModule implements Module, SharedSystem {
 
     @Override
     public Optional<String> sharedSystem(TaskContext ctx) {
-        return K8sSupport.sharedSystem(ctx);
+        return KubeTask.sharedSystem(ctx);
     }
 
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
-        KubeConnection conn = K8sSupport.connection(ctx);
+        KubeConnection conn = KubeTask.connection(ctx);
         Map<String, Long> before = conn.counter().snapshot();
         Map<String, Object> facts = new LinkedHashMap<>();
         try {
@@ -55,8 +55,8 @@ public final class K8sFactsModule implements Module, SharedSystem {
             }
             List<Map<String, Object>> nodeFacts = new ArrayList<>();
             List<String> nodeIps = new ArrayList<>();
-            for (Object o : Objects2.list(nodes.json().get("items"))) {
-                Map<String, Object> n = node(Objects2.map(o));
+            for (Object o : ObjectTree.list(nodes.json().get("items"))) {
+                Map<String, Object> n = node(ObjectTree.map(o));
                 nodeFacts.add(n);
             }
             nodeFacts.sort(Comparator.comparing(n -> String.valueOf(n.get("name"))));
@@ -75,14 +75,14 @@ public final class K8sFactsModule implements Module, SharedSystem {
                 }
                 List<Map<String, Object>> lbs = new ArrayList<>();
                 List<String> lbIps = new ArrayList<>();
-                for (Object o : Objects2.list(svcs.json().get("items"))) {
-                    Map<String, Object> s = Objects2.map(o);
-                    if (!"LoadBalancer".equals(Objects2.at(s, "spec", "type"))) {
+                for (Object o : ObjectTree.list(svcs.json().get("items"))) {
+                    Map<String, Object> s = ObjectTree.map(o);
+                    if (!"LoadBalancer".equals(ObjectTree.at(s, "spec", "type"))) {
                         continue;
                     }
                     Map<String, Object> lb = loadBalancer(s);
                     lbs.add(lb);
-                    for (Object ip : Objects2.list(lb.get("ips"))) {
+                    for (Object ip : ObjectTree.list(lb.get("ips"))) {
                         lbIps.add(String.valueOf(ip));
                     }
                 }
@@ -91,24 +91,24 @@ public final class K8sFactsModule implements Module, SharedSystem {
                 facts.put("k8s_loadbalancer_ips", lbIps);
             }
         } catch (KubeException e) {
-            throw K8sSupport.error(e);
+            throw KubeTask.error(e);
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("ansible_facts", facts);
-        result.putAll(K8sSupport.clusterData(conn, before));
+        result.putAll(KubeTask.clusterData(conn, before));
         return Plan.noChange(result);
     }
 
     private static Map<String, Object> node(Map<String, Object> n) {
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("name", Objects2.at(n, "metadata", "name"));
+        f.put("name", ObjectTree.at(n, "metadata", "name"));
         List<String> internal = new ArrayList<>();
         List<String> external = new ArrayList<>();
         String hostname = null;
-        for (Object a : Objects2.list(Objects2.at(n, "status", "addresses"))) {
-            Map<String, Object> addr = Objects2.map(a);
-            String type = Objects2.str(addr.get("type"));
-            String value = Objects2.str(addr.get("address"));
+        for (Object a : ObjectTree.list(ObjectTree.at(n, "status", "addresses"))) {
+            Map<String, Object> addr = ObjectTree.map(a);
+            String type = ObjectTree.str(addr.get("type"));
+            String value = ObjectTree.str(addr.get("address"));
             if ("InternalIP".equals(type)) {
                 internal.add(value);
             } else if ("ExternalIP".equals(type)) {
@@ -123,7 +123,7 @@ public final class K8sFactsModule implements Module, SharedSystem {
         f.put("internal_ips", internal);
         f.put("external_ips", external);
         f.put("hostname", hostname);
-        Map<String, Object> labels = new TreeMap<>(Objects2.map(Objects2.at(n, "metadata", "labels")));
+        Map<String, Object> labels = new TreeMap<>(ObjectTree.map(ObjectTree.at(n, "metadata", "labels")));
         List<String> roles = new ArrayList<>();
         labels.keySet().forEach(k -> {
             if (k.startsWith("node-role.kubernetes.io/")) {
@@ -131,21 +131,21 @@ public final class K8sFactsModule implements Module, SharedSystem {
             }
         });
         f.put("roles", roles);
-        String ready = Objects2.condition(n, "Ready");
+        String ready = ObjectTree.condition(n, "Ready");
         f.put("ready", ready == null ? null : "True".equals(ready));
-        f.put("schedulable", !Boolean.TRUE.equals(Objects2.at(n, "spec", "unschedulable")));
+        f.put("schedulable", !Boolean.TRUE.equals(ObjectTree.at(n, "spec", "unschedulable")));
         f.put("labels", labels);
         return f;
     }
 
     private static Map<String, Object> loadBalancer(Map<String, Object> s) {
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("namespace", Objects2.at(s, "metadata", "namespace"));
-        f.put("name", Objects2.at(s, "metadata", "name"));
+        f.put("namespace", ObjectTree.at(s, "metadata", "namespace"));
+        f.put("name", ObjectTree.at(s, "metadata", "name"));
         List<String> ips = new ArrayList<>();
         List<String> hostnames = new ArrayList<>();
-        for (Object i : Objects2.list(Objects2.at(s, "status", "loadBalancer", "ingress"))) {
-            Map<String, Object> ing = Objects2.map(i);
+        for (Object i : ObjectTree.list(ObjectTree.at(s, "status", "loadBalancer", "ingress"))) {
+            Map<String, Object> ing = ObjectTree.map(i);
             if (ing.get("ip") != null) {
                 ips.add(String.valueOf(ing.get("ip")));
             }
@@ -156,15 +156,15 @@ public final class K8sFactsModule implements Module, SharedSystem {
         f.put("ips", ips);
         f.put("hostnames", hostnames);
         f.put("assigned", !ips.isEmpty() || !hostnames.isEmpty());
-        Map<String, Object> ann = Objects2.map(Objects2.at(s, "metadata", "annotations"));
+        Map<String, Object> ann = ObjectTree.map(ObjectTree.at(s, "metadata", "annotations"));
         Object pool = ann.get("metallb.io/ip-allocated-from-pool");
         if (pool == null) {
             pool = ann.get("metallb.universe.tf/ip-allocated-from-pool");
         }
         f.put("pool", pool);
         List<Object> ports = new ArrayList<>();
-        for (Object p : Objects2.list(Objects2.at(s, "spec", "ports"))) {
-            Map<String, Object> port = Objects2.map(p);
+        for (Object p : ObjectTree.list(ObjectTree.at(s, "spec", "ports"))) {
+            Map<String, Object> port = ObjectTree.map(p);
             Map<String, Object> pf = new LinkedHashMap<>();
             pf.put("port", port.get("port"));
             pf.put("protocol", port.getOrDefault("protocol", "TCP"));

@@ -42,7 +42,7 @@ public final class K8sManifestModule implements Module, SharedSystem {
 
     @Override
     public Optional<String> sharedSystem(TaskContext ctx) {
-        return K8sSupport.sharedSystem(ctx);
+        return KubeTask.sharedSystem(ctx);
     }
 
     @Override
@@ -101,13 +101,13 @@ public final class K8sManifestModule implements Module, SharedSystem {
         Manifest manifest = Manifest.parse(loaded.origin(), loaded.bytes());
 
         // 2. Compatibility of the cluster with this manifest, before any change.
-        KubeConnection conn = K8sSupport.connection(ctx);
+        KubeConnection conn = KubeTask.connection(ctx);
         Map<String, Long> before = conn.counter().snapshot();
         ServerVersion version;
         try {
             version = conn.serverVersion();
         } catch (KubeException e) {
-            throw K8sSupport.error(e);
+            throw KubeTask.error(e);
         }
         CrdSchemas crds = manifest.crdSchemas();
         List<String> warnings = new ArrayList<>(conn.warnings());
@@ -168,7 +168,7 @@ public final class K8sManifestModule implements Module, SharedSystem {
         if (!warnings.isEmpty()) {
             result.put("warnings", warnings);
         }
-        result.putAll(K8sSupport.clusterData(conn, before));
+        result.putAll(KubeTask.clusterData(conn, before));
         String message = warnings.isEmpty() ? null : String.join("; ", warnings);
         return changes.isEmpty() ? Plan.noChange(result, message) : new Plan(changes, result, message, () -> plan.apply(before));
     }
@@ -182,7 +182,7 @@ public final class K8sManifestModule implements Module, SharedSystem {
         boolean check = ctx.checkMode();
         List<Reconciler.ObjectPlan> plans = new ArrayList<>();
         for (Manifest.Doc doc : manifest.ordered()) {
-            Map<String, Object> body = Objects2.deepCopy(doc.body());
+            Map<String, Object> body = ObjectTree.deepCopy(doc.body());
             ObjectRef ref = doc.ref();
             Optional<ApiResource> res = rec.resource(ref);
             if (res.isEmpty()) {

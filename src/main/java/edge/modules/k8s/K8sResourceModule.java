@@ -39,7 +39,7 @@ public final class K8sResourceModule implements Module, SharedSystem {
 
     @Override
     public Optional<String> sharedSystem(TaskContext ctx) {
-        return K8sSupport.sharedSystem(ctx);
+        return KubeTask.sharedSystem(ctx);
     }
 
     @Override
@@ -75,7 +75,7 @@ public final class K8sResourceModule implements Module, SharedSystem {
             Map<String, Object> obj = d.body();
             Object apiVersion = obj.get("apiVersion");
             Object kind = obj.get("kind");
-            if (!(apiVersion instanceof String) || !(kind instanceof String) || !(Objects2.at(obj, "metadata", "name") != null)) {
+            if (!(apiVersion instanceof String) || !(kind instanceof String) || !(ObjectTree.at(obj, "metadata", "name") != null)) {
                 out.add(problem(d, List.of(), "a Kubernetes object needs apiVersion, kind and metadata.name"));
                 continue;
             }
@@ -100,12 +100,12 @@ public final class K8sResourceModule implements Module, SharedSystem {
                 }
             }
             for (Violation v : violations) {
-                out.add(problem(d, v.path(), v.message() + " (" + kind + " " + Objects2.at(obj, "metadata", "name") + ")"));
+                out.add(problem(d, v.path(), v.message() + " (" + kind + " " + ObjectTree.at(obj, "metadata", "name") + ")"));
             }
-            if ("BGPAdvertisement".equals(kind) && Objects2.at(obj, "spec", "localPref") != null && host != null) {
+            if ("BGPAdvertisement".equals(kind) && ObjectTree.at(obj, "spec", "localPref") != null && host != null) {
                 List<String> peers = ebgpOnlyPeers(ctx, host);
                 if (!peers.isEmpty()) {
-                    ctx.warn(problem(d, List.of("spec", "localPref"), "localPref " + Objects2.at(obj, "spec", "localPref")
+                    ctx.warn(problem(d, List.of("spec", "localPref"), "localPref " + ObjectTree.at(obj, "spec", "localPref")
                             + " has no effect here: MetalLB sends LOCAL_PREF to iBGP peers only, and every BGPPeer of this play is"
                             + " eBGP (" + String.join(", ", peers) + "), so the firewalls never see it (harmless; remove it to"
                             + " say so)"));
@@ -135,12 +135,12 @@ public final class K8sResourceModule implements Module, SharedSystem {
                         if (!"BGPPeer".equals(o.get("kind"))) {
                             continue;
                         }
-                        Object my = Objects2.at(o, "spec", "myASN");
-                        Object peer = Objects2.at(o, "spec", "peerASN");
+                        Object my = ObjectTree.at(o, "spec", "myASN");
+                        Object peer = ObjectTree.at(o, "spec", "peerASN");
                         if (my == null || String.valueOf(my).equals(String.valueOf(peer))) {
                             return List.of();
                         }
-                        peers.add(Objects2.at(o, "metadata", "name") + " (" + my + " -> " + peer + ")");
+                        peers.add(ObjectTree.at(o, "metadata", "name") + " (" + my + " -> " + peer + ")");
                     }
                 }
             } catch (edge.template.TemplateException | edge.playbook.LoopItems.NotAList | ModuleException | RuntimeException e) {
@@ -183,7 +183,7 @@ public final class K8sResourceModule implements Module, SharedSystem {
     public Plan plan(TaskContext ctx) throws ModuleException {
         List<Map<String, Object>> objects = Definitions.objects(ctx.args().get("definition"));
         boolean absent = "absent".equals(ctx.stringArg("state"));
-        KubeConnection conn = K8sSupport.connection(ctx);
+        KubeConnection conn = KubeTask.connection(ctx);
         Map<String, Long> before = conn.counter().snapshot();
         ClusterState state = ClusterState.of(conn);
         Reconciler rec = new Reconciler(conn, ctx, ctx.boolArg("force"), ctx.secondsArg("webhook_timeout"));
@@ -218,7 +218,7 @@ public final class K8sResourceModule implements Module, SharedSystem {
                     try {
                         version = conn.serverVersion();
                     } catch (KubeException e) {
-                        throw K8sSupport.error(e);
+                        throw KubeTask.error(e);
                     }
                 }
                 incompatible.addAll(Compatibility.problems(version, new CrdSchemas().add(schema.get().crd(), "crd"), null));
@@ -284,7 +284,7 @@ public final class K8sResourceModule implements Module, SharedSystem {
         if (rec.webhookRetries() > 0) {
             result.put("webhook_retries", rec.webhookRetries());
         }
-        result.putAll(K8sSupport.clusterData(conn, before));
+        result.putAll(KubeTask.clusterData(conn, before));
         String message = warnings.isEmpty() ? null : String.join("; ", warnings);
         if (changes.isEmpty()) {
             return Plan.noChange(result, message);

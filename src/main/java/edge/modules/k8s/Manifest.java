@@ -72,10 +72,10 @@ final class Manifest {
                 throw new ModuleException(at.format() + ": a manifest document must be a mapping (an object), not "
                         + (d.root() instanceof List ? "a list" : "a scalar"));
             }
-            Map<String, Object> body = Objects2.deepCopy(Objects2.map(d.root()));
+            Map<String, Object> body = ObjectTree.deepCopy(ObjectTree.map(d.root()));
             if ("List".equals(body.get("kind")) && body.get("items") instanceof List<?> items) {
                 for (Object item : items) {
-                    Map<String, Object> obj = Objects2.deepCopy(Objects2.map(item));
+                    Map<String, Object> obj = ObjectTree.deepCopy(ObjectTree.map(item));
                     docs.add(doc(i++, obj, at, stripped));
                 }
                 continue;
@@ -95,10 +95,10 @@ final class Manifest {
     }
 
     static void stripControllerOwned(Map<String, Object> body, ObjectRef ref, List<String> stripped) {
-        if (CrdSchemas.isCrd(body) && Objects2.remove(body, "spec", "conversion", "webhook", "clientConfig", "caBundle")) {
+        if (CrdSchemas.isCrd(body) && ObjectTree.remove(body, "spec", "conversion", "webhook", "clientConfig", "caBundle")) {
             stripped.add(ref.display() + " spec.conversion.webhook.clientConfig.caBundle (injected by the webhook's controller)");
         }
-        Map<String, Object> md = Objects2.map(body.get("metadata"));
+        Map<String, Object> md = ObjectTree.map(body.get("metadata"));
         if (md.containsKey("creationTimestamp") && md.get("creationTimestamp") == null) {
             md.remove("creationTimestamp");
         }
@@ -153,8 +153,8 @@ final class Manifest {
             if (!"Deployment".equals(d.ref().kind()) && !"DaemonSet".equals(d.ref().kind())) {
                 continue;
             }
-            for (Object c : Objects2.list(Objects2.at(d.body(), "spec", "template", "spec", "containers"))) {
-                Matcher m = METALLB_IMAGE.matcher(String.valueOf(Objects2.map(c).get("image")));
+            for (Object c : ObjectTree.list(ObjectTree.at(d.body(), "spec", "template", "spec", "containers"))) {
+                Matcher m = METALLB_IMAGE.matcher(String.valueOf(ObjectTree.map(c).get("image")));
                 if (m.find()) {
                     return m.group(1);
                 }

@@ -82,8 +82,8 @@ final class ManifestPlan {
             ObjectRef ref = rec.applyPlanned(p, conn.defaultNamespace());
             if (isCrd) {
                 crdNames.add(ref.name());
-                for (Object v : Objects2.list(Objects2.at(p.desired(), "spec", "versions"))) {
-                    crdGroupVersions.add(Objects2.at(p.desired(), "spec", "group") + "/" + Objects2.map(v).get("name"));
+                for (Object v : ObjectTree.list(ObjectTree.at(p.desired(), "spec", "versions"))) {
+                    crdGroupVersions.add(ObjectTree.at(p.desired(), "spec", "group") + "/" + ObjectTree.map(v).get("name"));
                 }
             }
         }

@@ -70,7 +70,7 @@ final class ManifestRecord {
         if (liveConfigMap == null) {
             return out;
         }
-        Object text = Objects2.at(liveConfigMap, "data", "objects");
+        Object text = ObjectTree.at(liveConfigMap, "data", "objects");
         if (!(text instanceof String s)) {
             return out;
         }
@@ -97,14 +97,14 @@ final class ManifestRecord {
     static String untrusted(Map<String, Object> liveConfigMap) {
         Set<String> others = new LinkedHashSet<>();
         boolean edgeApplied = false;
-        for (Object o : Objects2.list(Objects2.at(liveConfigMap, "metadata", "managedFields"))) {
-            Map<String, Object> entry = Objects2.map(o);
-            Map<String, Object> fields = Objects2.map(entry.get("fieldsV1"));
+        for (Object o : ObjectTree.list(ObjectTree.at(liveConfigMap, "metadata", "managedFields"))) {
+            Map<String, Object> entry = ObjectTree.map(o);
+            Map<String, Object> fields = ObjectTree.map(entry.get("fieldsV1"));
             if (!fields.containsKey("f:data") && !fields.containsKey("f:binaryData")) {
                 continue;
             }
-            String manager = Objects2.str(entry.get("manager"));
-            String operation = Objects2.str(entry.get("operation"));
+            String manager = ObjectTree.str(entry.get("manager"));
+            String operation = ObjectTree.str(entry.get("operation"));
             if (Reconciler.FIELD_MANAGER.equals(manager) && "Apply".equals(operation)) {
                 edgeApplied = true;
             } else {
@@ -123,8 +123,8 @@ final class ManifestRecord {
 
     /** Whether edge's field manager applied (and still owns fields of) this live object. */
     static boolean appliedByEdge(Map<String, Object> liveObject) {
-        for (Object o : Objects2.list(Objects2.at(liveObject, "metadata", "managedFields"))) {
-            Map<String, Object> entry = Objects2.map(o);
+        for (Object o : ObjectTree.list(ObjectTree.at(liveObject, "metadata", "managedFields"))) {
+            Map<String, Object> entry = ObjectTree.map(o);
             if (Reconciler.FIELD_MANAGER.equals(entry.get("manager")) && "Apply".equals(entry.get("operation"))) {
                 return true;
             }

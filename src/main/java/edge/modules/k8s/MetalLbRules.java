@@ -30,16 +30,16 @@ final class MetalLbRules {
      */
     static List<Violation> check(Map<String, Object> obj, boolean skipTemplated) {
         List<Violation> out = new ArrayList<>();
-        String apiVersion = Objects2.str(obj.get("apiVersion"));
+        String apiVersion = ObjectTree.str(obj.get("apiVersion"));
         if (apiVersion == null || !apiVersion.startsWith(GROUP + "/")) {
             return out;
         }
-        Map<String, Object> spec = Objects2.map(obj.get("spec"));
-        String kind = Objects2.str(obj.get("kind"));
+        Map<String, Object> spec = ObjectTree.map(obj.get("spec"));
+        String kind = ObjectTree.str(obj.get("kind"));
         Rules r = new Rules(out, skipTemplated);
         switch (kind == null ? "" : kind) {
             case "IPAddressPool" -> {
-                List<?> addrs = Objects2.list(spec.get("addresses"));
+                List<?> addrs = ObjectTree.list(spec.get("addresses"));
                 for (int i = 0; i < addrs.size(); i++) {
                     if (addrs.get(i) instanceof String s && !r.templated(s)) {
                         String why = addressRangeProblem(s);
@@ -70,7 +70,7 @@ final class MetalLbRules {
                 r.range(spec, "aggregationLength", 1, 32);
                 r.range(spec, "aggregationLengthV6", 1, 128);
                 r.range(spec, "localPref", 0, MAX_ASN);
-                List<?> comms = Objects2.list(spec.get("communities"));
+                List<?> comms = ObjectTree.list(spec.get("communities"));
                 for (int i = 0; i < comms.size(); i++) {
                     if (comms.get(i) instanceof String s && !r.templated(s)) {
                         String why = communityProblem(s);
@@ -81,9 +81,9 @@ final class MetalLbRules {
                 }
             }
             case "Community" -> {
-                List<?> comms = Objects2.list(spec.get("communities"));
+                List<?> comms = ObjectTree.list(spec.get("communities"));
                 for (int i = 0; i < comms.size(); i++) {
-                    Object v = Objects2.map(comms.get(i)).get("value");
+                    Object v = ObjectTree.map(comms.get(i)).get("value");
                     if (v instanceof String s && !r.templated(s)) {
                         String why = s.contains(":") ? communityProblem(s) : "must be N:N or large:N:N:N";
                         if (why != null) {

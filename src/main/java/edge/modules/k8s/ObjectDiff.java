@@ -28,9 +28,9 @@ final class ObjectDiff {
 
     /** The comparable content of an object: without status and volatile metadata. */
     static Map<String, Object> comparable(Map<String, Object> obj) {
-        Map<String, Object> c = Objects2.deepCopy(obj);
+        Map<String, Object> c = ObjectTree.deepCopy(obj);
         c.remove("status");
-        Map<String, Object> md = Objects2.map(c.get("metadata"));
+        Map<String, Object> md = ObjectTree.map(c.get("metadata"));
         if (!md.isEmpty()) {
             Map<String, Object> m = new LinkedHashMap<>(md);
             VOLATILE_METADATA.forEach(m::remove);
@@ -49,10 +49,10 @@ final class ObjectDiff {
     static List<Change> created(ObjectRef ref, Map<String, Object> desired, boolean detailed, String note) {
         List<Change> out = new ArrayList<>();
         if (detailed) {
-            Map<String, Object> body = Objects2.deepCopy(desired);
+            Map<String, Object> body = ObjectTree.deepCopy(desired);
             body.remove("apiVersion");
             body.remove("kind");
-            Map<String, Object> md = new LinkedHashMap<>(Objects2.map(body.get("metadata")));
+            Map<String, Object> md = new LinkedHashMap<>(ObjectTree.map(body.get("metadata")));
             md.remove("name");
             md.remove("namespace");
             if (md.isEmpty()) {

@@ -7,9 +7,9 @@ import java.util.Map;
 record ObjectRef(String apiVersion, String kind, String namespace, String name) {
 
     static ObjectRef of(Map<String, Object> obj) {
-        Map<String, Object> md = Objects2.map(obj.get("metadata"));
-        return new ObjectRef(Objects2.str(obj.get("apiVersion")), Objects2.str(obj.get("kind")),
-                Objects2.str(md.get("namespace")), Objects2.str(md.get("name")));
+        Map<String, Object> md = ObjectTree.map(obj.get("metadata"));
+        return new ObjectRef(ObjectTree.str(obj.get("apiVersion")), ObjectTree.str(obj.get("kind")),
+                ObjectTree.str(md.get("namespace")), ObjectTree.str(md.get("name")));
     }
 
     String group() {
@@ -61,8 +61,8 @@ record ObjectRef(String apiVersion, String kind, String namespace, String name) 
     }
 
     static ObjectRef fromMap(Map<?, ?> m) {
-        return new ObjectRef(Objects2.str(m.get("apiVersion")), Objects2.str(m.get("kind")), Objects2.str(m.get("namespace")),
-                Objects2.str(m.get("name")));
+        return new ObjectRef(ObjectTree.str(m.get("apiVersion")), ObjectTree.str(m.get("kind")), ObjectTree.str(m.get("namespace")),
+                ObjectTree.str(m.get("name")));
     }
 
     @Override

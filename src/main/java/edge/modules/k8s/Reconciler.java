@@ -88,7 +88,7 @@ final class Reconciler {
         try {
             return conn.discovery().find(ref.apiVersion(), ref.kind());
         } catch (KubeException e) {
-            throw K8sSupport.error(e);
+            throw KubeTask.error(e);
         }
     }
 
@@ -249,7 +249,7 @@ final class Reconciler {
         }
         byte[] body;
         try {
-            body = JSON.writeValueAsBytes(K8sSupport.plain(desired));
+            body = JSON.writeValueAsBytes(KubeTask.plain(desired));
         } catch (JsonProcessingException e) {
             throw new ModuleException(ref.display() + ": cannot serialize: " + e.getOriginalMessage());
         }
@@ -294,7 +294,7 @@ final class Reconciler {
         try {
             return conn.request(method, path, query, body, body == null ? null : KubeConnection.APPLY_PATCH);
         } catch (KubeException e) {
-            throw K8sSupport.error(e);
+            throw KubeTask.error(e);
         }
     }
 

@@ -115,9 +115,9 @@ final class RecordPlan {
         if (liveRecord == null) {
             recordChanges.add(Change.create(recordRef.display() + " (edge's record of this manifest)", objects + " objects, sha256 " + sha256));
         } else if (!desiredRecord.get("data").equals(liveRecord.get("data"))
-                || !"edge".equals(Objects2.at(liveRecord, "metadata", "labels", ManifestRecord.MANAGED_BY))) {
-            Map<String, Object> liveData = Objects2.map(liveRecord.get("data"));
-            Map<String, Object> newData = Objects2.map(desiredRecord.get("data"));
+                || !"edge".equals(ObjectTree.at(liveRecord, "metadata", "labels", ManifestRecord.MANAGED_BY))) {
+            Map<String, Object> liveData = ObjectTree.map(liveRecord.get("data"));
+            Map<String, Object> newData = ObjectTree.map(desiredRecord.get("data"));
             for (String k : List.of("source", "sha256")) {
                 if (!String.valueOf(newData.get(k)).equals(String.valueOf(liveData.get(k)))) {
                     recordChanges.add(Change.of(recordRef.display() + " data." + k, liveData.get(k), newData.get(k)));

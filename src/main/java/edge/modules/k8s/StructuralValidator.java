@@ -37,7 +37,7 @@ final class StructuralValidator {
     }
 
     private void root(Map<String, Object> schema, Map<String, Object> obj) {
-        Map<String, Object> props = Objects2.map(schema.get("properties"));
+        Map<String, Object> props = ObjectTree.map(schema.get("properties"));
         for (Map.Entry<String, Object> e : obj.entrySet()) {
             String k = e.getKey();
             List<Object> path = List.of(k);
@@ -58,14 +58,14 @@ final class StructuralValidator {
                 default -> {
                     Object sub = props.get(k);
                     if (sub instanceof Map<?, ?>) {
-                        node(Objects2.map(sub), e.getValue(), path);
+                        node(ObjectTree.map(sub), e.getValue(), path);
                     } else if (!Boolean.TRUE.equals(schema.get("x-kubernetes-preserve-unknown-fields"))) {
                         add(path, "unknown field \"" + k + "\"" + known(props.keySet()));
                     }
                 }
             }
         }
-        for (Object r : Objects2.list(schema.get("required"))) {
+        for (Object r : ObjectTree.list(schema.get("required"))) {
             String k = String.valueOf(r);
             if (!obj.containsKey(k) && !"metadata".equals(k) && !"status".equals(k)) {
                 add(List.of(k), "required field is missing");
@@ -115,7 +115,7 @@ final class StructuralValidator {
         }
         enumCheck(schema, value, path);
         if (value instanceof Map<?, ?> m) {
-            object(schema, Objects2.map(m), path);
+            object(schema, ObjectTree.map(m), path);
         } else if (value instanceof List<?> l) {
             array(schema, l, path);
         } else if (value instanceof String s) {
@@ -127,7 +127,7 @@ final class StructuralValidator {
     }
 
     private void object(Map<String, Object> schema, Map<String, Object> m, List<Object> path) {
-        Map<String, Object> props = Objects2.map(schema.get("properties"));
+        Map<String, Object> props = ObjectTree.map(schema.get("properties"));
         Object additional = schema.get("additionalProperties");
         boolean preserve = Boolean.TRUE.equals(schema.get("x-kubernetes-preserve-unknown-fields"));
         boolean embedded = Boolean.TRUE.equals(schema.get("x-kubernetes-embedded-resource"));
@@ -135,9 +135,9 @@ final class StructuralValidator {
             String k = e.getKey();
             Object sub = props.get(k);
             if (sub instanceof Map<?, ?>) {
-                node(Objects2.map(sub), e.getValue(), child(path, k));
+                node(ObjectTree.map(sub), e.getValue(), child(path, k));
             } else if (additional instanceof Map<?, ?> a) {
-                node(Objects2.map(a), e.getValue(), child(path, k));
+                node(ObjectTree.map(a), e.getValue(), child(path, k));
             } else if (Boolean.TRUE.equals(additional) || preserve
                     || (embedded && (k.equals("apiVersion") || k.equals("kind") || k.equals("metadata")))) {
                 continue;
@@ -145,14 +145,14 @@ final class StructuralValidator {
                 add(child(path, k), "unknown field \"" + k + "\"" + known(props.keySet()));
             }
         }
-        for (Object r : Objects2.list(schema.get("required"))) {
+        for (Object r : ObjectTree.list(schema.get("required"))) {
             String k = String.valueOf(r);
             if (!m.containsKey(k)) {
                 add(child(path, k), "required field is missing");
             }
         }
-        long min = Objects2.asLong(schema.get("minProperties"), -1);
-        long max = Objects2.asLong(schema.get("maxProperties"), -1);
+        long min = ObjectTree.asLong(schema.get("minProperties"), -1);
+        long max = ObjectTree.asLong(schema.get("maxProperties"), -1);
         if (min >= 0 && m.size() < min) {
             add(path, "must have at least " + min + " properties");
         }
@@ -165,11 +165,11 @@ final class StructuralValidator {
         Object items = schema.get("items");
         if (items instanceof Map<?, ?> it) {
             for (int i = 0; i < l.size(); i++) {
-                node(Objects2.map(it), l.get(i), child(path, i));
+                node(ObjectTree.map(it), l.get(i), child(path, i));
             }
         }
-        long min = Objects2.asLong(schema.get("minItems"), -1);
-        long max = Objects2.asLong(schema.get("maxItems"), -1);
+        long min = ObjectTree.asLong(schema.get("minItems"), -1);
+        long max = ObjectTree.asLong(schema.get("maxItems"), -1);
         if (min >= 0 && l.size() < min) {
             add(path, "must have at least " + min + " item" + (min == 1 ? "" : "s"));
         }
@@ -187,8 +187,8 @@ final class StructuralValidator {
     }
 
     private void string(Map<String, Object> schema, String s, List<Object> path) {
-        long min = Objects2.asLong(schema.get("minLength"), -1);
-        long max = Objects2.asLong(schema.get("maxLength"), -1);
+        long min = ObjectTree.asLong(schema.get("minLength"), -1);
+        long max = ObjectTree.asLong(schema.get("maxLength"), -1);
         int len = s.codePointCount(0, s.length());
         if (min >= 0 && len < min) {
             add(path, "must be at least " + min + " character" + (min == 1 ? "" : "s") + " long");
@@ -245,21 +245,21 @@ final class StructuralValidator {
     }
 
     private void combinators(Map<String, Object> schema, Object value, List<Object> path) {
-        for (Object s : Objects2.list(schema.get("allOf"))) {
-            node(Objects2.map(s), value, path);
+        for (Object s : ObjectTree.list(schema.get("allOf"))) {
+            node(ObjectTree.map(s), value, path);
         }
-        List<?> any = Objects2.list(schema.get("anyOf"));
-        if (!any.isEmpty() && any.stream().noneMatch(s -> passes(Objects2.map(s), value))) {
+        List<?> any = ObjectTree.list(schema.get("anyOf"));
+        if (!any.isEmpty() && any.stream().noneMatch(s -> passes(ObjectTree.map(s), value))) {
             add(path, "must match at least one of the allowed forms " + any);
         }
-        List<?> one = Objects2.list(schema.get("oneOf"));
+        List<?> one = ObjectTree.list(schema.get("oneOf"));
         if (!one.isEmpty()) {
-            long n = one.stream().filter(s -> passes(Objects2.map(s), value)).count();
+            long n = one.stream().filter(s -> passes(ObjectTree.map(s), value)).count();
             if (n != 1) {
                 add(path, "must match exactly one of the allowed forms " + one + " (matches " + n + ")");
             }
         }
-        if (schema.get("not") instanceof Map<?, ?> not && passes(Objects2.map(not), value)) {
+        if (schema.get("not") instanceof Map<?, ?> not && passes(ObjectTree.map(not), value)) {
             add(path, "must not match " + not);
         }
     }

@@ -55,10 +55,10 @@ final class Waits {
         if (crd == null) {
             return "CRD " + name + " does not exist";
         }
-        if (!"True".equals(Objects2.condition(crd, "NamesAccepted"))) {
+        if (!"True".equals(ObjectTree.condition(crd, "NamesAccepted"))) {
             return "CRD " + name + " names not accepted yet";
         }
-        if (!"True".equals(Objects2.condition(crd, "Established"))) {
+        if (!"True".equals(ObjectTree.condition(crd, "Established"))) {
             return "CRD " + name + " not Established yet";
         }
         return null;
@@ -72,15 +72,15 @@ final class Waits {
                 if (d == null) {
                     return "does not exist";
                 }
-                long gen = Objects2.asLong(Objects2.at(d, "metadata", "generation"), 0);
-                long observed = Objects2.asLong(Objects2.at(d, "status", "observedGeneration"), -1);
-                long replicas = Objects2.asLong(Objects2.at(d, "spec", "replicas"), 1);
-                long updated = Objects2.asLong(Objects2.at(d, "status", "updatedReplicas"), 0);
-                long available = Objects2.asLong(Objects2.at(d, "status", "availableReplicas"), 0);
+                long gen = ObjectTree.asLong(ObjectTree.at(d, "metadata", "generation"), 0);
+                long observed = ObjectTree.asLong(ObjectTree.at(d, "status", "observedGeneration"), -1);
+                long replicas = ObjectTree.asLong(ObjectTree.at(d, "spec", "replicas"), 1);
+                long updated = ObjectTree.asLong(ObjectTree.at(d, "status", "updatedReplicas"), 0);
+                long available = ObjectTree.asLong(ObjectTree.at(d, "status", "availableReplicas"), 0);
                 if (observed < gen) {
                     return "the Deployment controller has not observed generation " + gen + " yet";
                 }
-                if (updated < replicas || available < replicas || !"True".equals(Objects2.condition(d, "Available"))) {
+                if (updated < replicas || available < replicas || !"True".equals(ObjectTree.condition(d, "Available"))) {
                     return updated + "/" + replicas + " updated, " + available + "/" + replicas + " available";
                 }
                 return null;
@@ -90,17 +90,17 @@ final class Waits {
                 if (d == null) {
                     return "does not exist";
                 }
-                long gen = Objects2.asLong(Objects2.at(d, "metadata", "generation"), 0);
-                long observed = Objects2.asLong(Objects2.at(d, "status", "observedGeneration"), -1);
+                long gen = ObjectTree.asLong(ObjectTree.at(d, "metadata", "generation"), 0);
+                long observed = ObjectTree.asLong(ObjectTree.at(d, "status", "observedGeneration"), -1);
                 if (observed < 0) {
                     return "no status yet (is a DaemonSet controller running?)";
                 }
                 if (observed < gen) {
                     return "the DaemonSet controller has not observed generation " + gen + " yet";
                 }
-                long desired = Objects2.asLong(Objects2.at(d, "status", "desiredNumberScheduled"), 0);
-                long updated = Objects2.asLong(Objects2.at(d, "status", "updatedNumberScheduled"), 0);
-                long available = Objects2.asLong(Objects2.at(d, "status", "numberAvailable"), 0);
+                long desired = ObjectTree.asLong(ObjectTree.at(d, "status", "desiredNumberScheduled"), 0);
+                long updated = ObjectTree.asLong(ObjectTree.at(d, "status", "updatedNumberScheduled"), 0);
+                long available = ObjectTree.asLong(ObjectTree.at(d, "status", "numberAvailable"), 0);
                 if (updated < desired || available < desired) {
                     return updated + "/" + desired + " updated, " + available + "/" + desired + " available";
                 }
@@ -111,7 +111,7 @@ final class Waits {
                 if (s == null) {
                     return "does not exist";
                 }
-                if (Objects2.map(Objects2.at(s, "spec", "selector")).isEmpty() || "ExternalName".equals(Objects2.at(s, "spec", "type"))) {
+                if (ObjectTree.map(ObjectTree.at(s, "spec", "selector")).isEmpty() || "ExternalName".equals(ObjectTree.at(s, "spec", "type"))) {
                     return null;
                 }
                 KubeResponse r = call("/apis/discovery.k8s.io/v1/namespaces/" + ref.namespace() + "/endpointslices",
@@ -119,11 +119,11 @@ final class Waits {
                 if (!r.ok()) {
                     return "cannot list its EndpointSlices: HTTP " + r.code() + ": " + r.message();
                 }
-                for (Object slice : Objects2.list(r.json().get("items"))) {
-                    for (Object ep : Objects2.list(Objects2.map(slice).get("endpoints"))) {
-                        Map<String, Object> e = Objects2.map(ep);
-                        if (!Objects2.list(e.get("addresses")).isEmpty()
-                                && !Boolean.FALSE.equals(Objects2.at(e, "conditions", "ready"))) {
+                for (Object slice : ObjectTree.list(r.json().get("items"))) {
+                    for (Object ep : ObjectTree.list(ObjectTree.map(slice).get("endpoints"))) {
+                        Map<String, Object> e = ObjectTree.map(ep);
+                        if (!ObjectTree.list(e.get("addresses")).isEmpty()
+                                && !Boolean.FALSE.equals(ObjectTree.at(e, "conditions", "ready"))) {
                             return null;
                         }
                     }
@@ -153,7 +153,7 @@ final class Waits {
         try {
             return conn.get(path, query);
         } catch (KubeException e) {
-            throw K8sSupport.error(e);
+            throw KubeTask.error(e);
         }
     }
 }

@@ -40,12 +40,12 @@ public final class FrrBgpAdvancedModule extends FrrConfigModule {
         Map<String, Object> a = ctx.args();
         List<FrrField> want = new ArrayList<>();
         for (Map.Entry<String, String> e : CHECKBOXES.entrySet()) {
-            Boolean v = Args.bool(a, e.getKey());
+            Boolean v = PfSenseArgs.bool(a, e.getKey());
             if (v != null) {
                 want.add(FrrField.checkbox(e.getValue(), v));
             }
         }
-        String localPref = Args.integer(a, "default_local_preference", 1, 4294967295L);
+        String localPref = PfSenseArgs.integer(a, "default_local_preference", 1, 4294967295L);
         if (localPref != null) {
             want.add(FrrField.text("default_localpref", localPref));
         }

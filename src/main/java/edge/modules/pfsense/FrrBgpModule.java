@@ -24,29 +24,29 @@ public final class FrrBgpModule extends FrrConfigModule {
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {
         Map<String, Object> a = ctx.args();
         List<FrrField> want = new ArrayList<>();
-        Boolean enable = Args.bool(a, "enable");
+        Boolean enable = PfSenseArgs.bool(a, "enable");
         boolean enabled = enable == null || enable;
         want.add(FrrField.checkbox("enable", enabled));
-        String asn = Args.integer(a, "asn", 1, 4294967295L);
+        String asn = PfSenseArgs.integer(a, "asn", 1, 4294967295L);
         if (asn != null) {
             want.add(FrrField.text("asnum", asn));
         } else if (enabled && !FrrField.norm(current.section(SECTION).get("asnum")).matches("\\d+")) {
             // pfSense's GUI refuses this too (frr_bgp_validate_input)
             throw new ModuleException("asn is required to enable BGP: the firewall has no local AS yet");
         }
-        String routerId = Args.routerId(a, "router_id");
+        String routerId = PfSenseArgs.routerId(a, "router_id");
         if (routerId != null) {
             want.add(FrrField.text("routerid", routerId));
         }
-        String keepalive = Args.integer(a, "keepalive", 1, 65535);
-        String holdtime = Args.integer(a, "holdtime", 3, 65535);
+        String keepalive = PfSenseArgs.integer(a, "keepalive", 1, 65535);
+        String holdtime = PfSenseArgs.integer(a, "holdtime", 3, 65535);
         if (keepalive != null) {
             want.add(FrrField.text("timers_keepalive", keepalive));
         }
         if (holdtime != null) {
             want.add(FrrField.text("timers_holdtime", holdtime));
         }
-        Boolean log = Args.bool(a, "log_neighbor_changes");
+        Boolean log = PfSenseArgs.bool(a, "log_neighbor_changes");
         if (log != null) {
             want.add(FrrField.checkbox("adjacencylog", log));
         }

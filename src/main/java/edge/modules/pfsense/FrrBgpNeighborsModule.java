@@ -25,7 +25,7 @@ public final class FrrBgpNeighborsModule extends FrrConfigModule {
     @Override
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {
         List<FrrDiff.NeighborSpec> specs = specs(ctx);
-        boolean exclusive = Boolean.TRUE.equals(Args.bool(ctx.args(), "exclusive"));
+        boolean exclusive = Boolean.TRUE.equals(PfSenseArgs.bool(ctx.args(), "exclusive"));
         return FrrDiff.neighbors(current.neighbors(), specs, exclusive);
     }
 
@@ -49,7 +49,7 @@ public final class FrrBgpNeighborsModule extends FrrConfigModule {
     }
 
     private static FrrDiff.NeighborSpec spec(TaskContext ctx, Map<String, Object> n, String where) throws ModuleException {
-        String address = Args.string(n, "address");
+        String address = PfSenseArgs.string(n, "address");
         if (address == null || Peers.canonicalIp(address) == null) {
             throw new ModuleException(where + ".address: '" + address + "' is not an IPv4 or IPv6 address");
         }
@@ -61,30 +61,30 @@ public final class FrrBgpNeighborsModule extends FrrConfigModule {
             if (s.equals("internal") || s.equals("external")) {
                 fields.add(FrrField.text("asnum", s));
             } else {
-                fields.add(FrrField.text("asnum", Args.integer(n, "remote_as", 1, 4294967295L)));
+                fields.add(FrrField.text("asnum", PfSenseArgs.integer(n, "remote_as", 1, 4294967295L)));
             }
         }
-        String descr = Args.string(n, "description");
+        String descr = PfSenseArgs.string(n, "description");
         if (descr != null) {
             fields.add(FrrField.text("descr", descr));
         }
-        String password = Args.string(n, "password");
+        String password = PfSenseArgs.string(n, "password");
         if (password != null) {
             fields.add(FrrField.secret("password", password));
         }
-        String passwordType = Args.string(n, "password_type");
+        String passwordType = PfSenseArgs.string(n, "password_type");
         if (passwordType != null) {
             fields.add(FrrField.text("password_type", passwordType));
         }
-        String updateSource = Args.string(n, "update_source");
+        String updateSource = PfSenseArgs.string(n, "update_source");
         if (updateSource != null) {
             fields.add(FrrField.text("updatesource", updateSource));
         }
-        String multihop = Args.integer(n, "ebgp_multihop", 1, 255);
+        String multihop = PfSenseArgs.integer(n, "ebgp_multihop", 1, 255);
         if (multihop != null) {
             fields.add(FrrField.text("ebgpmultihop", multihop));
         }
-        Boolean shutdown = Args.bool(n, "shutdown");
+        Boolean shutdown = PfSenseArgs.bool(n, "shutdown");
         if (shutdown != null) {
             fields.add(FrrField.checkbox("shutdown", shutdown));
         }

@@ -24,13 +24,13 @@ public final class FrrGlobalModule extends FrrConfigModule {
     FrrDiff.Result diff(TaskContext ctx, FrrSnapshot current) throws ModuleException {
         Map<String, Object> a = ctx.args();
         List<FrrField> want = new ArrayList<>();
-        Boolean enable = Args.bool(a, "enable");
+        Boolean enable = PfSenseArgs.bool(a, "enable");
         want.add(FrrField.checkbox("enable", enable == null || enable));
-        String routerId = Args.routerId(a, "router_id");
+        String routerId = PfSenseArgs.routerId(a, "router_id");
         if (routerId != null) {
             want.add(FrrField.text("routerid", routerId));
         }
-        String password = Args.string(a, "master_password");
+        String password = PfSenseArgs.string(a, "master_password");
         if (password != null) {
             want.add(FrrField.secret("password", password));
         }

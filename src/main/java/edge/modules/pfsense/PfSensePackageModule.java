@@ -47,7 +47,7 @@ public final class PfSensePackageModule implements Module {
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
         String pkg = ctx.stringArg("name", PfSenseHost.FRR_PACKAGE);
-        Duration timeout = Duration.ofMillis((long) (Args.seconds(ctx, "timeout", 900) * 1000));
+        Duration timeout = ctx.secondsArg("timeout");
         PfSenseHost host = PfSenseHost.of(ctx);
         FrrSnapshot s = host.snapshotWithPackage(ctx, pkg);
         FrrSnapshot.PackageState state = s.packages().get(pkg);

@@ -95,7 +95,7 @@ class AdoptionLabTest {
         assertEquals(0, first.exit(), "no force needed: nothing truly differs\n" + first.out());
         Map<String, Object> live = cluster.api().request("GET", "/apis/apps/v1/namespaces/" + ns + "/deployments/app", Map.of(),
                 null, null).json();
-        String env = edge.core.Json.compact(Objects2.at(live, "spec", "template", "spec", "containers"));
+        String env = edge.core.Json.compact(ObjectTree.at(live, "spec", "template", "spec", "containers"));
         assertTrue(env.contains("\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"spec.nodeName\"}"), env);
 
         K8sProject.Run second = project.run("adopt.yml", "--detailed-exitcode");
@@ -127,6 +127,6 @@ class AdoptionLabTest {
                 && msg.contains("force: true"), msg);
         Map<String, Object> live = cluster.api().request("GET", "/api/v1/namespaces/" + ns + "/configmaps/settings", Map.of(), null, null)
                 .json();
-        assertEquals("by-hand", Objects2.at(live, "data", "mode"), "nothing was changed");
+        assertEquals("by-hand", ObjectTree.at(live, "data", "mode"), "nothing was changed");
     }
 }

@@ -59,10 +59,10 @@ class K8sUnitTest {
         assertEquals(1, v0148.stripped().size());
         assertTrue(v0148.stripped().get(0).startsWith("CustomResourceDefinition bgppeers.metallb.io spec.conversion.webhook"));
         Manifest.Doc bgppeers = ordered.stream().filter(d -> d.ref().name().equals("bgppeers.metallb.io")).findFirst().orElseThrow();
-        assertNull(Objects2.at(bgppeers.body(), "spec", "conversion", "webhook", "clientConfig", "caBundle"));
+        assertNull(ObjectTree.at(bgppeers.body(), "spec", "conversion", "webhook", "clientConfig", "caBundle"));
         Manifest.Doc vwc = ordered.get(ordered.size() - 1);
         assertEquals("ValidatingWebhookConfiguration", vwc.ref().kind());
-        assertFalse(Objects2.map(vwc.body().get("metadata")).containsKey("creationTimestamp"));
+        assertFalse(ObjectTree.map(vwc.body().get("metadata")).containsKey("creationTimestamp"));
         assertEquals(26, v0153.docs().size());
         assertTrue(v0153.stripped().isEmpty(), "0.15.3 ships no placeholder caBundle");
     }

@@ -124,9 +124,9 @@ class ManifestRecordLabTest {
     /** Field managers that own something under data of a live object. */
     static List<String> dataManagers(Map<String, Object> obj) {
         List<String> out = new ArrayList<>();
-        for (Object o : Objects2.list(Objects2.at(obj, "metadata", "managedFields"))) {
-            Map<String, Object> e = Objects2.map(o);
-            if (Objects2.map(e.get("fieldsV1")).containsKey("f:data")) {
+        for (Object o : ObjectTree.list(ObjectTree.at(obj, "metadata", "managedFields"))) {
+            Map<String, Object> e = ObjectTree.map(o);
+            if (ObjectTree.map(e.get("fieldsV1")).containsKey("f:data")) {
                 out.add(e.get("manager") + "/" + e.get("operation"));
             }
         }
@@ -216,7 +216,7 @@ class ManifestRecordLabTest {
         // Forged with edge's own field manager and operation (server-side apply), which managedFields cannot tell apart.
         Map<String, Object> forged = Map.of("apiVersion", "v1", "kind", "ConfigMap",
                 "metadata", Map.of("name", "edge-manifest-forged", "namespace", ns),
-                "data", Map.of("objects", objects, "source", Objects2.at(live, "data", "source"), "sha256", Objects2.at(live, "data", "sha256")));
+                "data", Map.of("objects", objects, "source", ObjectTree.at(live, "data", "source"), "sha256", ObjectTree.at(live, "data", "sha256")));
         KubeResponse r = cluster.api().request("PATCH", record, Map.of("fieldManager", "edge", "force", "true"),
                 JSON.writeValueAsBytes(forged), KubeConnection.APPLY_PATCH);
         assertTrue(r.ok(), r.toString());
@@ -249,7 +249,7 @@ class ManifestRecordLabTest {
                 cmPath(ns, "a"))) {
             Map<String, Object> obj = cluster.get(path);
             assertNotNull(obj, path + " still exists");
-            assertNull(Objects2.at(obj, "metadata", "deletionTimestamp"), path + " not being deleted");
+            assertNull(ObjectTree.at(obj, "metadata", "deletionTimestamp"), path + " not being deleted");
         }
         // The forged entries were dropped from the record: the next run is no change.
         assertEquals(List.of("Namespace edge-forged", "ConfigMap edge-forged/a"),

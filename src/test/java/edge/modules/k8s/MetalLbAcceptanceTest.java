@@ -144,16 +144,16 @@ class MetalLbAcceptanceTest {
 
         assertEquals(List.of("192.168.32.0/24"), strings(cluster.get(POOL), "spec", "addresses"));
         Map<String, Object> adv = cluster.get(ADV);
-        assertEquals(100, ((Number) Objects2.at(adv, "spec", "localPref")).intValue());
+        assertEquals(100, ((Number) ObjectTree.at(adv, "spec", "localPref")).intValue());
         assertEquals(List.of("65535:65282"), strings(adv, "spec", "communities"));
         assertEquals(List.of("metallb-pool"), strings(adv, "spec", "ipAddressPools"));
         Map<String, Object> peer = cluster.get(PEER);
-        assertEquals(64500L, ((Number) Objects2.at(peer, "spec", "myASN")).longValue());
-        assertEquals(64501L, ((Number) Objects2.at(peer, "spec", "peerASN")).longValue());
-        assertEquals("192.168.4.1", Objects2.at(peer, "spec", "peerAddress"));
+        assertEquals(64500L, ((Number) ObjectTree.at(peer, "spec", "myASN")).longValue());
+        assertEquals(64501L, ((Number) ObjectTree.at(peer, "spec", "peerASN")).longValue());
+        assertEquals("192.168.4.1", ObjectTree.at(peer, "spec", "peerAddress"));
         // The controller-owned caBundle was not applied: the controller's CA is there, not the expired placeholder.
         Map<String, Object> crd = cluster.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/bgppeers.metallb.io");
-        String ca = String.valueOf(Objects2.at(crd, "spec", "conversion", "webhook", "clientConfig", "caBundle"));
+        String ca = String.valueOf(ObjectTree.at(crd, "spec", "conversion", "webhook", "clientConfig", "caBundle"));
         assertFalse(ca.startsWith("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZZ"), "placeholder CA must not be applied");
         // edge's record of the manifest
         Map<String, Object> record = cluster.get("/api/v1/namespaces/" + NS + "/configmaps/edge-manifest-metallb");
@@ -164,7 +164,7 @@ class MetalLbAcceptanceTest {
     @Test
     @Order(3)
     void secondRunChangesNothingAndSendsNoMutatingRequest() throws Exception {
-        String rv = String.valueOf(Objects2.at(cluster.get(POOL), "metadata", "resourceVersion"));
+        String rv = String.valueOf(ObjectTree.at(cluster.get(POOL), "metadata", "resourceVersion"));
         long t0 = System.nanoTime();
         K8sProject.Run r = project.run("site.yml", "--detailed-exitcode");
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -177,7 +177,7 @@ class MetalLbAcceptanceTest {
         assertNull(req.get("PUT"));
         assertNull(req.get("PATCH"));
         assertNull(req.get("DELETE"));
-        assertEquals(rv, String.valueOf(Objects2.at(cluster.get(POOL), "metadata", "resourceVersion")), "pool not rewritten");
+        assertEquals(rv, String.valueOf(ObjectTree.at(cluster.get(POOL), "metadata", "resourceVersion")), "pool not rewritten");
     }
 
     @Test
@@ -201,7 +201,7 @@ class MetalLbAcceptanceTest {
         assertEquals(0, fix.exit(), fix.out());
         assertEquals(1, fix.changedTasks(), "only the resources task changed\n" + fix.out());
         assertEquals(List.of("192.168.32.0/24"), strings(cluster.get(POOL), "spec", "addresses"));
-        assertEquals(100, ((Number) Objects2.at(cluster.get(ADV), "spec", "localPref")).intValue());
+        assertEquals(100, ((Number) ObjectTree.at(cluster.get(ADV), "spec", "localPref")).intValue());
         assertNotNull(cluster.get(PEER));
 
         K8sProject.Run again = project.run("site.yml", "--detailed-exitcode");
@@ -242,7 +242,7 @@ class MetalLbAcceptanceTest {
         project.write("invalid.yml", site("0.14.8")
                 .replace("peerASN: 64501", "peerASN: \"x\"")
                 .replace("- \"{{ pool_cidr }}\"", "- 192.168.32.1"));
-        String rv = String.valueOf(Objects2.at(cluster.get(POOL), "metadata", "resourceVersion"));
+        String rv = String.valueOf(ObjectTree.at(cluster.get(POOL), "metadata", "resourceVersion"));
         K8sProject.Run r = project.run("invalid.yml");
         assertEquals(ExitCodes.INVALID_INPUT, r.exit(), r.out());
         String invalid = dir.resolve("invalid.yml").toString();
@@ -250,7 +250,7 @@ class MetalLbAcceptanceTest {
                 r.out());
         assertTrue(r.out().matches("(?s).*" + java.util.regex.Pattern.quote(invalid)
                 + ":\\d+:\\d+: spec\\.addresses\\[0\\]: \"192\\.168\\.32\\.1\" is a bare address.*"), r.out());
-        assertEquals(rv, String.valueOf(Objects2.at(cluster.get(POOL), "metadata", "resourceVersion")));
+        assertEquals(rv, String.valueOf(ObjectTree.at(cluster.get(POOL), "metadata", "resourceVersion")));
     }
 
     @Test
@@ -283,7 +283,7 @@ class MetalLbAcceptanceTest {
                 "0.15.3 adds CRDs");
         Map<String, Object> record = cluster.get("/api/v1/namespaces/" + NS + "/configmaps/edge-manifest-metallb");
         assertEquals(26, ManifestRecord.objects(record).size());
-        assertEquals(K8sTestCluster.manifest("0.15.3").getValue(), Objects2.at(record, "data", "sha256"));
+        assertEquals(K8sTestCluster.manifest("0.15.3").getValue(), ObjectTree.at(record, "data", "sha256"));
         assertEquals(List.of("192.168.32.0/24"), strings(cluster.get(POOL), "spec", "addresses"));
         assertNotNull(cluster.get(PEER));
     }
@@ -513,13 +513,13 @@ class MetalLbAcceptanceTest {
         String msg = conflict.result("MetalLB manifest").path("msg").asText();
         assertTrue(msg.contains("Deployment metallb-system/controller") && msg.contains("conflict with \"helm\"")
                 && msg.contains(".spec.revisionHistoryLimit") && msg.contains("set force: true"), msg);
-        assertEquals(5, ((Number) Objects2.at(cluster.get(deploy), "spec", "revisionHistoryLimit")).intValue());
+        assertEquals(5, ((Number) ObjectTree.at(cluster.get(deploy), "spec", "revisionHistoryLimit")).intValue());
 
         project.write("conflict.yml", play.formatted(m.getKey().toUri(), m.getValue(), "true"));
         K8sProject.Run forced = project.run("conflict.yml", "--diff");
         assertEquals(0, forced.exit(), forced.out());
         assertTrue(forced.out().contains("~ Deployment metallb-system/controller spec.revisionHistoryLimit: 5 -> 3"), forced.out());
-        assertEquals(3, ((Number) Objects2.at(cluster.get(deploy), "spec", "revisionHistoryLimit")).intValue());
+        assertEquals(3, ((Number) ObjectTree.at(cluster.get(deploy), "spec", "revisionHistoryLimit")).intValue());
     }
 
     private static void awaitGone(String path) throws Exception {
@@ -536,9 +536,9 @@ class MetalLbAcceptanceTest {
             KubeResponse r = cluster.api().get("/apis/discovery.k8s.io/v1/namespaces/" + NS + "/endpointslices",
                     Map.of("labelSelector", "kubernetes.io/service-name=metallb-webhook-service"));
             boolean ready = false;
-            for (Object slice : Objects2.list(r.json().get("items"))) {
-                for (Object ep : Objects2.list(Objects2.map(slice).get("endpoints"))) {
-                    ready |= !Boolean.FALSE.equals(Objects2.at(ep, "conditions", "ready"));
+            for (Object slice : ObjectTree.list(r.json().get("items"))) {
+                for (Object ep : ObjectTree.list(ObjectTree.map(slice).get("endpoints"))) {
+                    ready |= !Boolean.FALSE.equals(ObjectTree.at(ep, "conditions", "ready"));
                 }
             }
             if (!ready) {
@@ -559,11 +559,11 @@ class MetalLbAcceptanceTest {
 
     private static String controllerImage() throws Exception {
         Map<String, Object> d = cluster.get("/apis/apps/v1/namespaces/" + NS + "/deployments/controller");
-        return String.valueOf(Objects2.map(Objects2.list(Objects2.at(d, "spec", "template", "spec", "containers")).get(0)).get("image"));
+        return String.valueOf(ObjectTree.map(ObjectTree.list(ObjectTree.at(d, "spec", "template", "spec", "containers")).get(0)).get("image"));
     }
 
     @SuppressWarnings("unchecked")
     private static List<String> strings(Map<String, Object> obj, String... path) {
-        return (List<String>) Objects2.at(obj, path);
+        return (List<String>) ObjectTree.at(obj, path);
     }
 }

@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** What the k8s modules share: which cluster, the per-run connection, error mapping. */
-final class K8sSupport {
-    private K8sSupport() {
+/** What every Kubernetes task needs: the cluster it acts on (its shared-system key), the run's connection to it, and its errors in the user's terms. */
+final class KubeTask {
+    private KubeTask() {
     }
 
     /** A failure to read one of the variables that name the cluster. */

@@ -1,12 +1,14 @@
 package edge.modules.pfsense;
 
 import edge.module.ModuleException;
-import edge.module.TaskContext;
 import java.util.Map;
 
-/** Reading arguments that the schema already validated: optional values, numbers that may arrive as digit strings. */
-final class Args {
-    private Args() {
+/**
+ * Arguments as pfSense stores them, read after the schema validated them: optional values (null when
+ * the task leaves a field unmanaged), integers as range-checked decimal strings, IPv4 router ids.
+ */
+final class PfSenseArgs {
+    private PfSenseArgs() {
     }
 
     static boolean has(Map<String, Object> args, String name) {
@@ -46,14 +48,6 @@ final class Args {
             throw new ModuleException(name + ": " + n + " is not in " + min + ".." + max);
         }
         return Long.toString(n);
-    }
-
-    static double seconds(TaskContext ctx, String name, double dflt) {
-        Object v = ctx.args().get(name);
-        if (v == null) {
-            return dflt;
-        }
-        return v instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(v).strip());
     }
 
     /** An IPv4 router id ("Router ID" fields take IPv4 addresses only). */

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /** Small helpers for objects held as plain maps and lists (YAML or JSON trees). */
-final class Objects2 {
-    private Objects2() {
+final class ObjectTree {
+    private ObjectTree() {
     }
 
     @SuppressWarnings("unchecked")
