@@ -2,6 +2,7 @@
 # Builds the Kubernetes lab binaries from Go modules into a per-user cache keyed by version:
 #   ${EDGE_LAB_CACHE:-${XDG_CACHE_HOME:-~/.cache}/edge-lab/k8s}/k8s-<v>_etcd-<v>_metallb-<v>/bin/
 #     kube-apiserver      k8s.io/kubernetes/cmd/kube-apiserver   (apiserver/go.mod)
+#     kubectl             k8s.io/kubernetes/cmd/kubectl          (kubectl/go.mod; for tests that do what the manual does)
 #     etcd                go.etcd.io/etcd/server/v3              (etcd/go.mod)
 #     metallb-controller  go.universe.tf/metallb/controller      (metallb/go.mod)
 #     metallb-speaker     go.universe.tf/metallb/speaker         (metallb/go.mod, the same module)
@@ -39,7 +40,7 @@ current() { # name moddir
 }
 
 up_to_date() {
-  current kube-apiserver apiserver && current etcd etcd && current metallb-controller metallb &&
+  current kube-apiserver apiserver && current kubectl kubectl && current etcd etcd && current metallb-controller metallb &&
     current metallb-speaker metallb &&
     [ -x "$BIN/edge-k8s-lab" ] && [ "$(cat "$BIN/.edge-k8s-lab.sha256" 2>/dev/null)" = "$(labctl_sha)" ]
 }
@@ -68,6 +69,7 @@ check_require() { # dir module version
     { echo "build.sh: $1/go.mod does not require $2 $3 (versions.env)" >&2; exit 1; }
 }
 check_require apiserver k8s.io/kubernetes "$K8S_VERSION"
+check_require kubectl k8s.io/kubernetes "$K8S_VERSION"
 check_require etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
 check_require metallb go.universe.tf/metallb "$METALLB_VERSION"
 
@@ -95,17 +97,23 @@ modinfo() { # moddir module version field
 }
 
 t_all=$SECONDS
-if ! current kube-apiserver apiserver; then
-  # What hack/lib/version.sh sets in an official build (clients read /version).
+k8s_ld() { # what hack/lib/version.sh sets in an official build (clients read /version; kubectl version prints it)
+  local minor date commit p ld=""
   minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
   date="$(modinfo apiserver k8s.io/kubernetes "$K8S_VERSION" Time)"
   commit="$(modinfo apiserver k8s.io/kubernetes "$K8S_VERSION" Hash)"
-  ld=""
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
     ld+=" -X $p.buildDate=${date:-1970-01-01T00:00:00Z} -X $p.gitCommit=$commit"
   done
-  build kube-apiserver apiserver k8s.io/kubernetes/cmd/kube-apiserver "$ld"
+  echo "$ld"
+}
+if ! current kube-apiserver apiserver; then
+  build kube-apiserver apiserver k8s.io/kubernetes/cmd/kube-apiserver "$(k8s_ld)"
+fi
+# kubectl from the same module and version, so that tests do exactly what the manual does
+if ! current kubectl kubectl; then
+  build kubectl kubectl k8s.io/kubernetes/cmd/kubectl "$(k8s_ld)"
 fi
 if ! current etcd etcd; then
   sha="$(modinfo etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" Hash | cut -c1-8)"

@@ -129,4 +129,119 @@ class AdoptionLabTest {
                 .json();
         assertEquals("by-hand", ObjectTree.at(live, "data", "mode"), "nothing was changed");
     }
+
+    /** Runs the lab's kubectl (built from the same module and version as its kube-apiserver) against the lab. */
+    static Cmd kubectl(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                edge.testlab.k8s.LabBinaries.require().resolve("kubectl").toString(), "--kubeconfig", cluster.kubeconfig().toString()));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return new Cmd(p.exitValue(), out);
+    }
+
+    /** A command's exit status and output. */
+    record Cmd(int exit, String out) {
+    }
+
+    /**
+     * Exactly what the manual does: {@code kubectl apply -f metallb-native.yaml} (v0.14.8, client-side),
+     * then its three documents with {@code kubectl apply -f}; then the project's site.yml, MetalLB part,
+     * with its default arguments (no force). edge's first run succeeds, taking over what kubectl owns
+     * with the same values; the second changes nothing; and kubectl's own diff finds nothing either.
+     */
+    @Test
+    void theManualsKubectlApplyIsAdoptedWithoutForceAndNeitherToolUndoesTheOther() throws Exception {
+        Map.Entry<Path, String> manifest = K8sTestCluster.manifest("0.14.8");
+        Cmd applied = kubectl("apply", "-f", manifest.getKey().toString());
+        assertEquals(0, applied.exit(), applied.out());
+        Path docs = dir.resolve("manual-docs.yaml");
+        java.nio.file.Files.writeString(docs, """
+                apiVersion: metallb.io/v1beta1
+                kind: IPAddressPool
+                metadata: {name: metallb-pool, namespace: metallb-system}
+                spec:
+                  addresses: [192.168.32.0/24]
+                ---
+                apiVersion: metallb.io/v1beta1
+                kind: BGPAdvertisement
+                metadata: {name: metallb-advertisment, namespace: metallb-system}
+                spec:
+                  ipAddressPools: [metallb-pool]
+                  localPref: 100
+                  communities: ["65535:65282"]
+                ---
+                apiVersion: metallb.io/v1beta2
+                kind: BGPPeer
+                metadata: {name: metallb-bgppeer-pfsense, namespace: metallb-system}
+                spec:
+                  myASN: 64500
+                  peerASN: 64501
+                  peerAddress: 192.168.4.1
+                """);
+        // MetalLB's webhook serves once its controller runs: kubectl just fails until then, so retry as a person would
+        Cmd three = kubectl("apply", "-f", docs.toString());
+        for (int i = 0; i < 60 && three.exit() != 0; i++) {
+            Thread.sleep(2000);
+            three = kubectl("apply", "-f", docs.toString());
+        }
+        assertEquals(0, three.exit(), three.out());
+
+        // the project's site.yml with a test inventory: the MetalLB play only (nothing else is contacted)
+        Path project = edge.testlab.k8s.LabBinaries.projectDir();
+        K8sProject site = new K8sProject(dir.resolve("site"), cluster);
+        site.write("inventory/hosts.yml", """
+                all:
+                  children:
+                    k8s:
+                      hosts:
+                        k8smaster1: {ansible_host: 192.168.4.11}
+                        k8snode1: {ansible_host: 192.168.4.12}
+                        k8snode2: {ansible_host: 192.168.4.13}
+                    firewalls:
+                      hosts:
+                        pfsense: {ansible_host: 192.168.4.1}
+                """);
+        for (String g : new String[] {"all", "k8s", "firewalls"}) {
+            site.write("inventory/group_vars/" + g + "/site.yml",
+                    java.nio.file.Files.readString(project.resolve("inventory/group_vars/" + g + ".yml")));
+        }
+        site.write("inventory/group_vars/all/zz-lab.yml", "metallb_manifest_url: \"" + manifest.getKey().toUri() + "\"\n"
+                + "metallb_wait_for: [Deployment, Service]\n");
+        site.write("inventory/group_vars/k8s/zz-lab.yml", "k8s_kubeconfig: " + cluster.kubeconfig() + "\n");
+        String[] metallbOnly = {"--tags", "metallb", "-e", "frr_master_password=not-used-here"};
+        K8sProject.Run check = site.run(project.resolve("playbooks/site.yml"), concat(metallbOnly, "--check", "--diff"));
+        assertEquals(0, check.exit(), check.out());
+        assertTrue(check.out().contains("field managers: take over") && check.out().contains("from kubectl-client-side-apply"),
+                "--check --diff shows the takeover first\n" + check.out());
+
+        K8sProject.Run first = site.run(project.resolve("playbooks/site.yml"), metallbOnly);
+        assertEquals(0, first.exit(), "no force needed after the manual's kubectl apply\n" + first.out());
+        K8sProject.Run second = site.run(project.resolve("playbooks/site.yml"), concat(metallbOnly, "--detailed-exitcode"));
+        assertEquals(0, second.exit(), "the second run changes nothing\n" + second.out());
+
+        // kubectl's diff of the manifest: the only differences are the CRDs' conversion caBundle, which MetalLB's
+        // cert-controller fills in after any apply (the manifest carries a placeholder; edge leaves that field to the
+        // controller), and the generation that follows from it. Nothing edge wrote differs from what kubectl would apply.
+        Cmd diff = kubectl("diff", "-f", manifest.getKey().toString());
+        for (String line : diff.out().split("\n")) {
+            if ((line.startsWith("+") || line.startsWith("-")) && !line.startsWith("+++") && !line.startsWith("---")) {
+                assertTrue(line.matches("[-+]\\s+(caBundle|generation): .*"), "only the controller's caBundle differs: " + line
+                        + "\n" + diff.out().lines().filter(l -> !l.contains("last-applied")).toList());
+            }
+        }
+        Cmd diffDocs = kubectl("diff", "-f", docs.toString());
+        assertEquals(0, diffDocs.exit(), diffDocs.out());
+        K8sProject.Run third = site.run(project.resolve("playbooks/site.yml"), concat(metallbOnly, "--detailed-exitcode"));
+        assertEquals(0, third.exit(), "and edge finds nothing after kubectl's diff\n" + third.out());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }

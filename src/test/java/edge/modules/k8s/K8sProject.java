@@ -86,8 +86,13 @@ final class K8sProject {
     }
 
     Run run(String playbook, String... extra) throws IOException {
+        return run(dir.resolve(playbook), extra);
+    }
+
+    /** Runs a playbook from anywhere (the project's own playbooks/site.yml) with this directory's inventory. */
+    Run run(Path playbook, String... extra) throws IOException {
         Path json = dir.resolve("report-" + (++runs) + ".json");
-        List<String> args = new ArrayList<>(List.of("run", "-i", dir.resolve("inventory").toString(), dir.resolve(playbook).toString(),
+        List<String> args = new ArrayList<>(List.of("run", "-i", dir.resolve("inventory").toString(), playbook.toString(),
                 "--json", json.toString()));
         args.addAll(List.of(extra));
         Cli.Result r = cli.run(args.toArray(String[]::new));

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class LabBinaries {
     public static final List<String> BINARIES =
-            List.of("kube-apiserver", "etcd", "metallb-controller", "edge-k8s-lab");
+            List.of("kube-apiserver", "kubectl", "etcd", "metallb-controller", "edge-k8s-lab");
 
     private LabBinaries() {}
 
