@@ -131,9 +131,9 @@ class AdoptionLabTest {
     }
 
     /** Runs the lab's kubectl (built from the same module and version as its kube-apiserver) against the lab. */
-    static Cmd kubectl(String... args) throws Exception {
+    static Cmd kubectl(K8sTestCluster on, String... args) throws Exception {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
-                edge.testlab.k8s.LabBinaries.require().resolve("kubectl").toString(), "--kubeconfig", cluster.kubeconfig().toString()));
+                edge.testlab.k8s.LabBinaries.require().resolve("kubectl").toString(), "--kubeconfig", on.kubeconfig().toString()));
         cmd.addAll(java.util.List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -148,17 +148,27 @@ class AdoptionLabTest {
     }
 
     /**
-     * Exactly what the manual does: {@code kubectl apply -f metallb-native.yaml} (v0.14.8, client-side),
-     * then its three documents with {@code kubectl apply -f}; then the project's site.yml, MetalLB part,
-     * with its default arguments (no force). edge's first run succeeds, taking over what kubectl owns
-     * with the same values; the second changes nothing; and kubectl's own diff finds nothing either.
+     * Each way a user may have installed MetalLB by hand, on a fresh control plane: the manual's
+     * {@code kubectl apply -f metallb-native.yaml} (v0.14.8, client-side), {@code kubectl apply
+     * --server-side}, {@code kubectl create -f}; then the manual's three documents the same way; then the
+     * project's site.yml, MetalLB part, with its default arguments (no force). edge's first run succeeds;
+     * the second changes nothing; and kubectl's own diff finds nothing edge wrote.
      */
-    @Test
-    void theManualsKubectlApplyIsAdoptedWithoutForceAndNeitherToolUndoesTheOther() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "kubectl {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"apply", "apply --server-side", "create"})
+    void aSiteInstalledWithKubectlIsAdoptedWithoutForceAndNeitherToolUndoesTheOther(String how) throws Exception {
+        try (K8sTestCluster fresh = K8sTestCluster.start()) {
+            adopt(fresh, how, dir.resolve(how.replace(' ', '_').replace("-", "")));
+        }
+    }
+
+    private static void adopt(K8sTestCluster on, String how, Path work) throws Exception {
+        java.nio.file.Files.createDirectories(work);
+        String[] install = how.split(" ");
         Map.Entry<Path, String> manifest = K8sTestCluster.manifest("0.14.8");
-        Cmd applied = kubectl("apply", "-f", manifest.getKey().toString());
+        Cmd applied = kubectl(on, concat(install, "-f", manifest.getKey().toString()));
         assertEquals(0, applied.exit(), applied.out());
-        Path docs = dir.resolve("manual-docs.yaml");
+        Path docs = work.resolve("manual-docs.yaml");
         java.nio.file.Files.writeString(docs, """
                 apiVersion: metallb.io/v1beta1
                 kind: IPAddressPool
@@ -183,16 +193,16 @@ class AdoptionLabTest {
                   peerAddress: 192.168.4.1
                 """);
         // MetalLB's webhook serves once its controller runs: kubectl just fails until then, so retry as a person would
-        Cmd three = kubectl("apply", "-f", docs.toString());
+        Cmd three = kubectl(on, concat(install, "-f", docs.toString()));
         for (int i = 0; i < 60 && three.exit() != 0; i++) {
             Thread.sleep(2000);
-            three = kubectl("apply", "-f", docs.toString());
+            three = kubectl(on, concat(install, "-f", docs.toString()));
         }
         assertEquals(0, three.exit(), three.out());
 
         // the project's site.yml with a test inventory: the MetalLB play only (nothing else is contacted)
         Path project = edge.testlab.k8s.LabBinaries.projectDir();
-        K8sProject site = new K8sProject(dir.resolve("site"), cluster);
+        K8sProject site = new K8sProject(work.resolve("site"), on);
         site.write("inventory/hosts.yml", """
                 all:
                   children:
@@ -211,12 +221,15 @@ class AdoptionLabTest {
         }
         site.write("inventory/group_vars/all/zz-lab.yml", "metallb_manifest_url: \"" + manifest.getKey().toUri() + "\"\n"
                 + "metallb_wait_for: [Deployment, Service]\n");
-        site.write("inventory/group_vars/k8s/zz-lab.yml", "k8s_kubeconfig: " + cluster.kubeconfig() + "\n");
+        site.write("inventory/group_vars/k8s/zz-lab.yml", "k8s_kubeconfig: " + on.kubeconfig() + "\n");
         String[] metallbOnly = {"--tags", "metallb", "-e", "frr_master_password=not-used-here"};
         K8sProject.Run check = site.run(project.resolve("playbooks/site.yml"), concat(metallbOnly, "--check", "--diff"));
         assertEquals(0, check.exit(), check.out());
-        assertTrue(check.out().contains("field managers: take over") && check.out().contains("from kubectl-client-side-apply"),
-                "--check --diff shows the takeover first\n" + check.out());
+        if (how.equals("apply")) {
+            // the client-side apply's manager owns fields whose structs the server completed: taken over, shown first
+            assertTrue(check.out().contains("field managers: take over") && check.out().contains("from kubectl-client-side-apply"),
+                    "--check --diff shows the takeover first\n" + check.out());
+        }
 
         K8sProject.Run first = site.run(project.resolve("playbooks/site.yml"), metallbOnly);
         assertEquals(0, first.exit(), "no force needed after the manual's kubectl apply\n" + first.out());
@@ -226,14 +239,15 @@ class AdoptionLabTest {
         // kubectl's diff of the manifest: the only differences are the CRDs' conversion caBundle, which MetalLB's
         // cert-controller fills in after any apply (the manifest carries a placeholder; edge leaves that field to the
         // controller), and the generation that follows from it. Nothing edge wrote differs from what kubectl would apply.
-        Cmd diff = kubectl("diff", "-f", manifest.getKey().toString());
+        String[] diffHow = how.contains("--server-side") ? new String[] {"diff", "--server-side"} : new String[] {"diff"};
+        Cmd diff = kubectl(on, concat(diffHow, "-f", manifest.getKey().toString()));
         for (String line : diff.out().split("\n")) {
             if ((line.startsWith("+") || line.startsWith("-")) && !line.startsWith("+++") && !line.startsWith("---")) {
                 assertTrue(line.matches("[-+]\\s+(caBundle|generation): .*"), "only the controller's caBundle differs: " + line
                         + "\n" + diff.out().lines().filter(l -> !l.contains("last-applied")).toList());
             }
         }
-        Cmd diffDocs = kubectl("diff", "-f", docs.toString());
+        Cmd diffDocs = kubectl(on, concat(diffHow, "-f", docs.toString()));
         assertEquals(0, diffDocs.exit(), diffDocs.out());
         K8sProject.Run third = site.run(project.resolve("playbooks/site.yml"), concat(metallbOnly, "--detailed-exitcode"));
         assertEquals(0, third.exit(), "and edge finds nothing after kubectl's diff\n" + third.out());
