@@ -119,6 +119,15 @@ public final class K8sManifestModule implements Module, SharedSystem {
         Reconciler rec = new Reconciler(conn, ctx, ctx.boolArg("force"), ctx.secondsArg("webhook_timeout"));
         Set<String> newNamespaces = new HashSet<>();
         List<Reconciler.ObjectPlan> objects = planObjects(ctx, conn, rec, manifest, crds, newNamespaces);
+        String installed = objects.stream().map(p -> Manifest.metallbVersionOf(p.live())).filter(java.util.Objects::nonNull)
+                .findFirst().orElse(null);
+        if (installed != null && manifest.metallbVersion() != null && Manifest.compareVersions(installed, manifest.metallbVersion()) > 0
+                && !ctx.boolArg("allow_downgrade")) {
+            throw new ModuleException("this manifest would downgrade MetalLB from " + installed + " to " + manifest.metallbVersion()
+                    + "; nothing was changed. MetalLB supports upgrades: CRDs and objects stored by the newer release are not"
+                    + " guaranteed to work with the older one. Pin the installed version again (metallb_version and its sha256), or"
+                    + " set allow_downgrade: true on this task to apply the older manifest anyway");
+        }
 
         // 4. The record of what was applied, and pruning.
         String recordNs = ctx.stringArg("record_namespace");
@@ -143,6 +152,9 @@ public final class K8sManifestModule implements Module, SharedSystem {
         result.put("server_version", version.gitVersion());
         if (manifest.metallbVersion() != null) {
             result.put("metallb_version", manifest.metallbVersion());
+        }
+        if (installed != null) {
+            result.put("metallb_version_installed", installed);
         }
         result.put("objects", plan.summaries());
         result.put("changed_objects", plan.changedObjects());

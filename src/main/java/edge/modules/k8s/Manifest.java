@@ -150,17 +150,44 @@ final class Manifest {
     /** The MetalLB version of the manifest's images (e.g. "0.14.8"), or null if it is not MetalLB. */
     String metallbVersion() {
         for (Doc d : docs) {
-            if (!"Deployment".equals(d.ref().kind()) && !"DaemonSet".equals(d.ref().kind())) {
-                continue;
-            }
-            for (Object c : ObjectTree.list(ObjectTree.at(d.body(), "spec", "template", "spec", "containers"))) {
-                Matcher m = METALLB_IMAGE.matcher(String.valueOf(ObjectTree.map(c).get("image")));
-                if (m.find()) {
-                    return m.group(1);
-                }
+            String v = metallbVersionOf(d.body());
+            if (v != null) {
+                return v;
             }
         }
         return null;
+    }
+
+    /** The MetalLB release a Deployment or DaemonSet runs (its image tag), or null. */
+    static String metallbVersionOf(Map<String, Object> workload) {
+        if (workload == null || !"Deployment".equals(workload.get("kind")) && !"DaemonSet".equals(workload.get("kind"))) {
+            return null;
+        }
+        for (Object c : ObjectTree.list(ObjectTree.at(workload, "spec", "template", "spec", "containers"))) {
+            Matcher m = METALLB_IMAGE.matcher(String.valueOf(ObjectTree.map(c).get("image")));
+            if (m.find()) {
+                return m.group(1);
+            }
+        }
+        return null;
+    }
+
+    /** Compares release numbers such as 0.14.8 and 0.15.3, part by part. */
+    static int compareVersions(String a, String b) {
+        String[] x = a.split("[.]");
+        String[] y = b.split("[.]");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            int c = Integer.compare(i < x.length ? number(x[i]) : 0, i < y.length ? number(y[i]) : 0);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    }
+
+    private static int number(String part) {
+        String digits = part.replaceAll("\\D.*$", "");
+        return digits.isEmpty() ? 0 : Integer.parseInt(digits);
     }
 
     /** The names of the manifest's Namespaces. */

@@ -286,6 +286,16 @@ class MetalLbAcceptanceTest {
         assertEquals(K8sTestCluster.manifest("0.15.3").getValue(), ObjectTree.at(record, "data", "sha256"));
         assertEquals(List.of("192.168.32.0/24"), strings(cluster.get(POOL), "spec", "addresses"));
         assertNotNull(cluster.get(PEER));
+
+        // going back down is refused before anything changes, naming both versions and the way out
+        project.write("site.yml", site("0.14.8"));
+        K8sProject.Run down = project.run("site.yml");
+        assertEquals(ExitCodes.HOST_FAILED, down.exit(), down.out());
+        String msg = down.result("MetalLB manifest").path("msg").asText();
+        assertTrue(msg.contains("would downgrade MetalLB from 0.15.3 to 0.14.8; nothing was changed") && msg.contains("allow_downgrade: true"),
+                msg);
+        assertEquals("quay.io/metallb/controller:v0.15.3", controllerImage(), "nothing changed");
+        project.write("site.yml", site("0.15.3"));
     }
 
     @Test
