@@ -189,10 +189,15 @@ public final class K8sManifestModule implements Module, SharedSystem {
      * Each document's plan, in apply order. An object whose CRD or namespace this apply creates cannot
      * be dry-run yet: it is planned as a creation that waits for it.
      */
+    /** How many objects are compared with the cluster at once (a GET and a dry-run apply each). */
+    static final int PLAN_CONCURRENCY = 6;
+
     private static List<Reconciler.ObjectPlan> planObjects(TaskContext ctx, KubeConnection conn, Reconciler rec, Manifest manifest,
                                                            CrdSchemas crds, Set<String> newNamespaces) throws ModuleException {
         boolean check = ctx.checkMode();
-        List<Reconciler.ObjectPlan> plans = new ArrayList<>();
+        // Namespaces first, one by one (which ones are new decides what waits for them); then every other object is compared
+        // with the cluster concurrently: each is a GET and a dry-run apply, independent of the others.
+        List<java.util.concurrent.Callable<Reconciler.ObjectPlan>> steps = new ArrayList<>();
         for (Manifest.Doc doc : manifest.ordered()) {
             Map<String, Object> body = ObjectTree.deepCopy(doc.body());
             ObjectRef ref = doc.ref();
@@ -200,23 +205,54 @@ public final class K8sManifestModule implements Module, SharedSystem {
             if (res.isEmpty()) {
                 CrdSchemas.Entry def = crds.find(ref.apiVersion(), ref.kind()).orElseThrow(() -> new ModuleException(doc.at().format()
                         + ": " + ApiErrors.notServed(doc.ref(), "and the manifest does not define it (missing CRD?)")));
-                ref = rec.normalize(body, def.resource(), conn.defaultNamespace());
-                plans.add(Reconciler.pending(ref, body, check ? "CRD not installed yet: would create" : "create (after its CRD)"));
+                Reconciler.ObjectPlan pending = Reconciler.pending(rec.normalize(body, def.resource(), conn.defaultNamespace()), body,
+                        check ? "CRD not installed yet: would create" : "create (after its CRD)");
+                steps.add(() -> pending);
                 continue;
             }
-            ref = rec.normalize(body, res.get(), conn.defaultNamespace());
-            if (ref.namespace() != null && newNamespaces.contains(ref.namespace())) {
-                plans.add(Reconciler.pending(ref, body, check ? "namespace " + ref.namespace() + " not created yet: would create"
-                        : "create (after namespace " + ref.namespace() + ")"));
+            ObjectRef normalized = rec.normalize(body, res.get(), conn.defaultNamespace());
+            if (normalized.namespace() != null && newNamespaces.contains(normalized.namespace())) {
+                Reconciler.ObjectPlan pending = Reconciler.pending(normalized, body, check ? "namespace " + normalized.namespace()
+                        + " not created yet: would create" : "create (after namespace " + normalized.namespace() + ")");
+                steps.add(() -> pending);
                 continue;
             }
-            Reconciler.ObjectPlan p = rec.plan(res.get(), ref, body, false);
-            if ("Namespace".equals(ref.kind()) && p.action() == Reconciler.Action.CREATE) {
-                newNamespaces.add(ref.name());
+            if ("Namespace".equals(normalized.kind())) {
+                Reconciler.ObjectPlan p = rec.plan(res.get(), normalized, body, false);
+                if (p.action() == Reconciler.Action.CREATE) {
+                    newNamespaces.add(normalized.name());
+                }
+                steps.add(() -> p);
+                continue;
             }
-            plans.add(p);
+            steps.add(() -> rec.plan(res.get(), normalized, body, false));
         }
-        return plans;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(PLAN_CONCURRENCY, r -> {
+            Thread t = new Thread(r, "edge-k8s-plan");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<Reconciler.ObjectPlan>> futures = new ArrayList<>();
+            for (java.util.concurrent.Callable<Reconciler.ObjectPlan> step : steps) {
+                futures.add(pool.submit(step));
+            }
+            List<Reconciler.ObjectPlan> plans = new ArrayList<>();
+            for (java.util.concurrent.Future<Reconciler.ObjectPlan> f : futures) {
+                plans.add(f.get()); // in manifest order; the first failure in that order is the one reported
+            }
+            return plans;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof ModuleException m) {
+                throw m;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModuleException("interrupted");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static List<String> waitKinds(TaskContext ctx) {

@@ -65,8 +65,8 @@ final class Reconciler {
     private final TaskContext ctx;
     private final boolean force;
     private final Duration webhookTimeout;
-    private int webhookRetries;
-    private String lastRetryReason;
+    private final java.util.concurrent.atomic.AtomicInteger webhookRetries = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile String lastRetryReason;
 
     Reconciler(KubeConnection conn, TaskContext ctx, boolean force, Duration webhookTimeout) {
         this.conn = conn;
@@ -76,7 +76,7 @@ final class Reconciler {
     }
 
     int webhookRetries() {
-        return webhookRetries;
+        return webhookRetries.get();
     }
 
     String lastRetryReason() {
@@ -280,7 +280,7 @@ final class Reconciler {
                         + "s (webhook_timeout): " + r.message() + " (check that MetalLB's controller Deployment is Available"
                         + " and its webhook Service has ready endpoints)");
             }
-            webhookRetries++;
+            webhookRetries.incrementAndGet();
             lastRetryReason = r.message();
             long sleep = Math.min(delayMs, Math.max(1, left / 1_000_000));
             ctx.log(ref.display() + ": " + (ApiErrors.throttled(r) ? "throttled" : "webhook not ready") + " (HTTP " + r.code()
