@@ -427,7 +427,8 @@ class SpeakerEndToEndTest {
         assertEquals(ExitCodes.OK, r.exitCode(), r::all);
         assertTrue(fw.frrConf().contains("neighbor " + spare.getValue() + " remote-as 64500"),
                 "without exclusive: true the neighbour stays in frr.conf\n" + fw.frrConf());
-        assertFalse(established().contains(spare.getValue()), "and it is not Established: " + peers());
+        // the removed node's speaker stops when its Node goes; its session ends when the firewall notices (bounded wait)
+        assertTrue(await(ROUTE_WAIT, () -> !established().contains(spare.getValue())), "and it is not Established: " + peers());
         assertEquals(nodeIps(), installedNextHops(lbIp));
     }
 
