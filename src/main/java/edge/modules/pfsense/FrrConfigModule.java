@@ -114,7 +114,7 @@ abstract class FrrConfigModule implements Module {
     }
 
     /** The change a task shows when it takes on the regeneration edge's last write still owes. */
-    static final Change REGENERATE = Change.created("regenerate FRR configuration (" + PfSenseHost.REGENERATE_REASON + ")",
+    static final Change REGENERATE = Change.run("regenerate FRR configuration (" + PfSenseHost.REGENERATE_REASON + ")",
             "frr_generate_config()");
 
     static void refuseRawConfig(FrrSnapshot s) throws ModuleException {
