@@ -119,6 +119,7 @@ public final class K8sManifestModule implements Module, SharedSystem {
         Reconciler rec = new Reconciler(conn, ctx, ctx.boolArg("force"), ctx.secondsArg("webhook_timeout"));
         Set<String> newNamespaces = new HashSet<>();
         List<Reconciler.ObjectPlan> objects = planObjects(ctx, conn, rec, manifest, crds, newNamespaces);
+        rec.saveConverged();
         String installed = objects.stream().map(p -> Manifest.metallbVersionOf(p.live())).filter(java.util.Objects::nonNull)
                 .findFirst().orElse(null);
         if (installed != null && manifest.metallbVersion() != null && Manifest.compareVersions(installed, manifest.metallbVersion()) > 0
@@ -198,6 +199,7 @@ public final class K8sManifestModule implements Module, SharedSystem {
         // Namespaces first, one by one (which ones are new decides what waits for them); then every other object is compared
         // with the cluster concurrently: each is a GET and a dry-run apply, independent of the others.
         List<java.util.concurrent.Callable<Reconciler.ObjectPlan>> steps = new ArrayList<>();
+        conn.discovery().prefetch(manifest.ordered().stream().map(d -> d.ref().apiVersion()).toList());
         for (Manifest.Doc doc : manifest.ordered()) {
             Map<String, Object> body = ObjectTree.deepCopy(doc.body());
             ObjectRef ref = doc.ref();

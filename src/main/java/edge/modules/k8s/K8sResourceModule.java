@@ -276,6 +276,7 @@ public final class K8sResourceModule implements Module, SharedSystem {
             changes.addAll(p.changes());
             summaries.add(p.summary());
         }
+        rec.saveConverged();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("objects", summaries);
         if (!warnings.isEmpty()) {

@@ -67,6 +67,7 @@ final class Reconciler {
     private final Duration webhookTimeout;
     private final java.util.concurrent.atomic.AtomicInteger webhookRetries = new java.util.concurrent.atomic.AtomicInteger();
     private volatile String lastRetryReason;
+    private final java.util.concurrent.atomic.AtomicInteger skippedDryRuns = new java.util.concurrent.atomic.AtomicInteger();
 
     Reconciler(KubeConnection conn, TaskContext ctx, boolean force, Duration webhookTimeout) {
         this.conn = conn;
@@ -134,6 +135,12 @@ final class Reconciler {
      */
     ObjectPlan plan(ApiResource res, ObjectRef ref, Map<String, Object> desired, boolean detailedCreate) throws ModuleException {
         Map<String, Object> live = get(res, ref);
+        ConvergedObjects converged = live == null || carriesSecret(desired) ? null : converged();
+        byte[] request = converged == null ? null : requestIdentity(ref, desired);
+        if (converged != null && (ConvergedObjects.nothingToApply(desired, live) || converged.known(ref, request, live))) {
+            skippedDryRuns.incrementAndGet();
+            return new ObjectPlan(ref, res, desired, Action.NONE, List.of(), live, null);
+        }
         KubeResponse dry = applyCall(res, ref, desired, true, force);
         List<Change> takeOver = List.of();
         if (!dry.ok() && !force && live != null && FieldConflicts.isApplyConflict(dry)) {
@@ -165,6 +172,9 @@ final class Reconciler {
         }
         List<Change> changes = new java.util.ArrayList<>(ObjectDiff.diff(ref, live, merged));
         changes.addAll(takeOver);
+        if (changes.isEmpty() && converged != null) {
+            converged.remember(ref, request, live);
+        }
         return new ObjectPlan(ref, res, desired, changes.isEmpty() ? Action.NONE : Action.UPDATE, changes, live, null,
                 !takeOver.isEmpty());
     }
@@ -234,6 +244,63 @@ final class Reconciler {
             throw new ModuleException(ApiErrors.describe(ref, "delete", r));
         }
         return true;
+    }
+
+    /**
+     * The run's memory of converged objects on this cluster, or null when the shortcut is off or the
+     * server version cannot be read (then every object is dry-run).
+     */
+    private ConvergedObjects converged() {
+        if (!ConvergedObjects.enabled()) {
+            return null;
+        }
+        try {
+            String version = conn.serverVersion().gitVersion();
+            return conn.attribute(ConvergedObjects.class.getName(), () -> ConvergedObjects.load(conn.server(), version));
+        } catch (KubeException e) {
+            return null;
+        }
+    }
+
+    /** Writes what this task's dry runs found converged (for the next run); a no-op when nothing new was learned. */
+    void saveConverged() {
+        ConvergedObjects c = ConvergedObjects.enabled() ? conn.attribute(ConvergedObjects.class.getName(), () -> null) : null;
+        if (c != null) {
+            c.save();
+        }
+    }
+
+    /** How many objects were known converged, so their dry run was not sent. */
+    int skippedDryRuns() {
+        return skippedDryRuns.get();
+    }
+
+    /** What decides a dry run's outcome on edge's side: the apply's parameters and body. */
+    private byte[] requestIdentity(ObjectRef ref, Map<String, Object> desired) throws ModuleException {
+        try {
+            byte[] body = JSON.writeValueAsBytes(KubeTask.plain(desired));
+            byte[] head = ("fieldManager=" + FIELD_MANAGER + "&fieldValidation=Strict&force=" + force + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+            System.arraycopy(body, 0, all, head.length, body.length);
+            return all;
+        } catch (JsonProcessingException e) {
+            throw new ModuleException(ref.display() + ": cannot serialize: " + e.getOriginalMessage());
+        }
+    }
+
+    /** Objects that carry a secret are always dry-run: not even a hash of their body is kept on disk. */
+    static boolean carriesSecret(Object o) {
+        if (o instanceof edge.core.Secret) {
+            return true;
+        }
+        if (o instanceof Map<?, ?> m) {
+            return m.values().stream().anyMatch(Reconciler::carriesSecret);
+        }
+        if (o instanceof List<?> l) {
+            return l.stream().anyMatch(Reconciler::carriesSecret);
+        }
+        return false;
     }
 
     private KubeResponse applyCall(ApiResource res, ObjectRef ref, Map<String, Object> desired, boolean dryRun, boolean forced)

@@ -59,6 +59,38 @@ public final class ApiDiscovery {
         confirmed.remove(apiVersion);
     }
 
+    /**
+     * Fetches the group-versions not known yet, all at once (a manifest names several; one after another
+     * they would cost a round trip each). A failure here is left for {@link #find} to report in context.
+     */
+    public void prefetch(java.util.Collection<String> apiVersions) {
+        List<String> missing;
+        synchronized (this) {
+            missing = apiVersions.stream().distinct().filter(v -> !cache.containsKey(v)).toList();
+        }
+        if (missing.size() < 2) {
+            return;
+        }
+        List<java.util.concurrent.CompletableFuture<Void>> all = new java.util.ArrayList<>();
+        for (String v : missing) {
+            all.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    Map<String, ApiResource> kinds = fetch(v);
+                    synchronized (this) {
+                        cache.putIfAbsent(v, kinds);
+                    }
+                } catch (KubeException e) {
+                    // find() fetches it again and reports the error where it matters
+                }
+            }, conn.executor()));
+        }
+        try {
+            java.util.concurrent.CompletableFuture.allOf(all.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            // as above
+        }
+    }
+
     /** The group-versions fetched so far (for -v output and tests). */
     public synchronized Set<String> known() {
         return new HashSet<>(cache.keySet());

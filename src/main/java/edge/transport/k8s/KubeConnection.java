@@ -49,6 +49,11 @@ public final class KubeConnection implements AutoCloseable {
     private final String contextName;
     private final List<String> warnings = new ArrayList<>();
     private final Map<String, Object> attributes = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "edge-k8s-request");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile ServerVersion version;
 
     private KubeConnection(KubeTarget target, ApiClient api, String contextName, String defaultNamespace) {
@@ -147,6 +152,11 @@ public final class KubeConnection implements AutoCloseable {
         return List.copyOf(warnings);
     }
 
+    /** Threads for requests sent side by side (daemons: a forgotten close does not keep a run alive). */
+    public java.util.concurrent.Executor executor() {
+        return workers;
+    }
+
     /** Per-run data that modules keep about this cluster (e.g. CRD schemas applied in this run). */
     @SuppressWarnings("unchecked")
     public <T> T attribute(String key, java.util.function.Supplier<T> factory) {
@@ -240,6 +250,7 @@ public final class KubeConnection implements AutoCloseable {
     public void close() {
         OkHttpClient http = api.getHttpClient();
         http.dispatcher().executorService().shutdown();
+        workers.shutdownNow();
         http.connectionPool().evictAll();
     }
 

@@ -8,11 +8,7 @@ import edge.transport.k8s.KubeResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A site whose objects someone else created first (as {@code kubectl apply} does: a create by field
@@ -21,28 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and a field another manager set to another value stops the run with a message naming the field, the
  * manager and the way out. Each test uses its own namespace.
  */
-@Tag("k8s")
-class AdoptionLabTest {
-    static K8sTestCluster cluster;
-    @TempDir
-    static Path dir;
-    static K8sProject project;
-
-    @BeforeAll
-    static void start() throws Exception {
-        System.setProperty("edge.cache.dir", dir.resolve("cache").toString());
-        cluster = K8sTestCluster.start();
-        project = new K8sProject(dir, cluster);
-    }
-
-    @AfterAll
-    static void stop() {
-        System.clearProperty("edge.cache.dir");
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
+class AdoptionLabTest extends K8sLabTest {
     /** Creates an object the way kubectl's client-side apply does: an Update by its field manager. */
     static void createAsKubectl(String collection, String json) throws Exception {
         KubeResponse r = cluster.api().request("POST", collection, Map.of("fieldManager", "kubectl-client-side-apply"),

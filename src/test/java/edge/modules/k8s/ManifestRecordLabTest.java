@@ -17,11 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * k8s_manifest's record of what it applied, against a real control plane (the k8s lab, or
@@ -31,28 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * runs, and k8s_resource in --check names the versions a manifest's CRD serves. Each test uses its
  * own namespace and record.
  */
-@Tag("k8s")
-class ManifestRecordLabTest {
-    static K8sTestCluster cluster;
-    @TempDir
-    static Path dir;
-    static K8sProject project;
+class ManifestRecordLabTest extends K8sLabTest {
     static final ObjectMapper JSON = new ObjectMapper();
-
-    @BeforeAll
-    static void start() throws Exception {
-        System.setProperty("edge.cache.dir", dir.resolve("cache").toString());
-        cluster = K8sTestCluster.start();
-        project = new K8sProject(dir, cluster);
-    }
-
-    @AfterAll
-    static void stop() {
-        System.clearProperty("edge.cache.dir");
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     /** A manifest: Namespace {@code ns} and one ConfigMap per name in it. */
     static String manifest(String ns, String... configMaps) {
