@@ -45,12 +45,14 @@ public final class Runner {
     private final Redactor redactor;
     private final Templater templater;
     private final TaskExecutor executor;
+    private final ModuleTaskContext.Run taskRun;
     private final Map<String, HostState> hosts = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, HostStats> stats = new LinkedHashMap<>();
     private final TagFilter tags;
     private final ModuleRegistry modules;
     private final Transactions transactions = new Transactions();
-    private final Map<Play, Map<String, Scope>> staticScopes = new ConcurrentHashMap<>();
+    // by identity: a Play is a record, and its hash would walk all its tasks on every lookup
+    private final Map<Play, Map<String, Scope>> staticScopes = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
     public Runner(Inventory inventory, Playbook playbook, ModuleRegistry modules, RunOptions options,
                   RunListener listener, Redactor redactor, RunResources resources) {
@@ -62,8 +64,8 @@ public final class Runner {
         this.templater = new Templater(playbook.dir());
         this.tags = new TagFilter(options.tags(), options.skipTags());
         this.modules = modules;
-        this.executor = new TaskExecutor(modules, new ModuleTaskContext.Run(options, listener, redactor, resources, templater,
-                playbook.dir(), transactions));
+        this.taskRun = new ModuleTaskContext.Run(options, listener, redactor, resources, templater, playbook.dir(), transactions);
+        this.executor = new TaskExecutor(modules, taskRun);
     }
 
     /** How long a SIGTERM/Ctrl-C waits for the steps already running (a commit's write must not be cut). */
@@ -78,7 +80,7 @@ public final class Runner {
             t.setDaemon(true);
             return t;
         });
-        try {
+        try (ConnectionsAhead ahead = ConnectionsAhead.start(connectionsAhead(limit))) {
             for (Play play : playbook.plays()) {
                 List<String> playHosts = new ArrayList<>();
                 for (String h : HostPattern.parse(play.hosts()).resolve(inventory)) {
@@ -119,6 +121,32 @@ public final class Runner {
         RunOutcome outcome = stopping ? RunOutcome.interrupted(stats) : RunOutcome.of(stats, options.detailedExitCode());
         listener.recap(stats, outcome);
         return outcome;
+    }
+
+    /**
+     * For each host, the first task of each module that opens its own connection (see
+     * {@link edge.module.OpensConnection}), within --limit and the selected tags, with the host's
+     * variables as known before the run.
+     */
+    private List<ConnectionsAhead.Target> connectionsAhead(List<String> limit) {
+        List<ConnectionsAhead.Target> targets = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Play play : playbook.plays()) {
+            List<String> playHosts = HostPattern.parse(play.hosts()).resolve(inventory).stream()
+                    .filter(h -> limit == null || limit.contains(h)).toList();
+            for (Task task : play.tasks()) {
+                if (!tags.selects(effectiveTags(play, task))
+                        || !(modules.find(task.module()).orElse(null) instanceof edge.module.OpensConnection opens)) {
+                    continue;
+                }
+                for (String h : playHosts) {
+                    if (seen.add(opens.getClass().getName() + "|" + h)) {
+                        targets.add(new ConnectionsAhead.Target(opens, new ModuleTaskContext(taskRun, h, Map.of(), staticScope(play, h), task)));
+                    }
+                }
+            }
+        }
+        return targets;
     }
 
     private void runPlay(Play play, List<String> playHosts, ExecutorService pool) throws InterruptedException {

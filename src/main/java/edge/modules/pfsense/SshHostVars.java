@@ -127,7 +127,8 @@ public final class SshHostVars {
 
     /**
      * The run's SSH session to the task's host, opened on first use (host key checked before
-     * authentication) and closed by the engine at the end of the run.
+     * authentication) or ahead of time ({@link #openAhead}), and closed by the engine at the end of the
+     * run. A failure to open is kept: the host's later tasks report it without connecting again.
      *
      * @throws UnreachableException when the host cannot be reached (the engine marks it unreachable)
      * @throws ModuleException for host key, authentication and other SSH failures, with the transport's message
@@ -137,20 +138,15 @@ public final class SshHostVars {
         // masked wherever they might show up (a debug of the variable they came from, an error)
         ctx.redactor().register(target.password());
         ctx.redactor().register(target.passphrase());
-        SshConnection c;
-        try {
-            c = ctx.resources().get(resourceKey(ctx.host()), k -> {
-                try {
-                    SshConnection opened = SshConnection.open(target);
-                    ctx.log("ssh: connected to " + target.login() + " in " + opened.connectTime().toMillis() + " ms"
-                            + (opened.recordedHostKey() ? " (host key recorded in known_hosts)" : ""));
-                    return opened;
-                } catch (SshException e) {
-                    throw new OpenFailed(e);
-                }
-            });
-        } catch (OpenFailed f) {
-            throw translate(f.failure);
+        Link link = ctx.resources().get(resourceKey(ctx.host()), k -> new HostSession()).forTask(target);
+        if (link.failure() != null) {
+            throw translate(link.failure());
+        }
+        SshConnection c = link.connection();
+        if (link.firstUse()) {
+            ctx.log("ssh: connected to " + target.login() + " in " + c.connectTime().toMillis() + " ms"
+                    + (link.ahead() ? " (opened at the start of the run)" : "")
+                    + (c.recordedHostKey() ? " (host key recorded in known_hosts)" : ""));
         }
         if (!c.isOpen()) {
             throw new ModuleException("the SSH connection to " + target.login()
@@ -159,20 +155,117 @@ public final class SshHostVars {
         return c;
     }
 
+    /**
+     * Opens the host's session before its first task runs, from the variables known before the run (see
+     * {@link edge.module.OpensConnection}); silent: the first task that uses it logs it, or its failure.
+     */
+    public static void openAhead(TaskContext ctx) {
+        SshTarget target;
+        try {
+            target = target(ctx.host(), ctx.vars());
+        } catch (ModuleException | RuntimeException e) {
+            return; // the task reports its variables itself
+        }
+        ctx.redactor().register(target.password());
+        ctx.redactor().register(target.passphrase());
+        ctx.resources().get(resourceKey(ctx.host()), k -> new HostSession()).ahead(target);
+    }
+
+    /**
+     * A host's session as a run resource (one per host and run): opened ahead or by the first task, kept
+     * with its failure when it could not be opened.
+     */
+    private static final class HostSession implements AutoCloseable {
+        private Link link;
+
+        /** Opens the session unless it is open (or failed) already. */
+        synchronized void ahead(SshTarget target) {
+            if (link == null) {
+                link = Link.open(target, true);
+            }
+        }
+
+        /**
+         * The session for a task: the one open already, unless it was opened ahead for other settings than the
+         * task's (a fact changed ansible_host or the port before the first task): then that one is closed unused.
+         */
+        synchronized Link forTask(SshTarget target) {
+            if (link != null && link.ahead && !link.used && !link.target.equals(target)) {
+                link.close();
+                link = null;
+            }
+            if (link == null) {
+                link = Link.open(target, false);
+            }
+            return link;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (link != null) {
+                link.close();
+            }
+        }
+    }
+
+    /** One attempt to open a session: the connection, or why it could not be opened. */
+    private static final class Link {
+        private final SshTarget target;
+        private final SshConnection connection;
+        private final SshException failure;
+        private final boolean ahead;
+        private boolean used;
+
+        private Link(SshTarget target, SshConnection connection, SshException failure, boolean ahead) {
+            this.target = target;
+            this.connection = connection;
+            this.failure = failure;
+            this.ahead = ahead;
+        }
+
+        static Link open(SshTarget target, boolean ahead) {
+            try {
+                return new Link(target, SshConnection.open(target), null, ahead);
+            } catch (SshException e) {
+                return new Link(target, null, e, ahead);
+            }
+        }
+
+        SshTarget target() {
+            return target;
+        }
+
+        SshConnection connection() {
+            return connection;
+        }
+
+        SshException failure() {
+            return failure;
+        }
+
+        boolean ahead() {
+            return ahead;
+        }
+
+        /** True for the first task that uses the session (it logs the connection). */
+        synchronized boolean firstUse() {
+            boolean first = !used;
+            used = true;
+            return first;
+        }
+
+        void close() {
+            if (connection != null) {
+                connection.close();
+            }
+        }
+    }
+
     /** The engine's view of a transport failure: unreachable, or a failed task with the transport's message. */
     public static ModuleException translate(SshException e) {
         return e.isUnreachable() ? new UnreachableException(e.getMessage()) : new ModuleException(e.getMessage());
     }
 
-    private static final class OpenFailed extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final transient SshException failure;
-
-        OpenFailed(SshException failure) {
-            super(failure.getMessage(), null, false, false);
-            this.failure = failure;
-        }
-    }
 
     private static String host(String inventoryName, Vars vars) throws InvalidVariable {
         String host = text(vars, "ansible_host");

@@ -642,4 +642,34 @@ class PfSenseLabTest {
             Thread.sleep(20);
         }
     }
+
+    @Test
+    @Order(17)
+    void theFirewallsSessionOpensWhileEarlierPlaysRunAndOnlyWhenItsTasksAreSelected(FirewallLab fw) throws Exception {
+        PfSenseLab.write(cli, "ahead.yml", """
+                - name: something else first
+                  hosts: firewalls
+                  tags: [first]
+                  tasks:
+                    - debug: {msg: "the first play"}
+                - name: the firewall
+                  hosts: firewalls
+                  tags: [firewall]
+                  tasks:
+                    - pfsense_facts: {}
+                """);
+        SshStats before = SshConnection.totals();
+        Cli.Result r = run(cli, "ahead.yml", "-v");
+        SshStats used = SshConnection.totals().minus(before);
+        assertEquals(0, r.exitCode(), r::all);
+        assertTrue(r.out().contains("ssh: connected to " + fw.user() + "@") && r.out().contains("(opened at the start of the run)"), r::out);
+        assertTrue(r.out().indexOf("ssh: connected") > r.out().indexOf("TASK [pfsense_facts]"),
+                "logged by the first task that uses it, not while the first play ran\n" + r.out());
+        assertEquals(1, used.sessionsOpened(), used::toString);
+
+        before = SshConnection.totals();
+        Cli.Result first = run(cli, "ahead.yml", "--tags", "first");
+        assertEquals(0, first.exitCode(), first::all);
+        assertEquals(0, SshConnection.totals().minus(before).sessionsOpened(), "no task of the run needs the firewall: not contacted");
+    }
 }
