@@ -8,6 +8,7 @@ jar=${2:-target/edge.jar}
 [ -f "$jar" ] || { echo "no $jar: run 'mvn -q -B package -DskipTests' first" >&2; exit 1; }
 jar=$(realpath "$jar")
 site=$(mktemp -d)
+export EDGE_FRR_MASTER_PASSWORD=${EDGE_FRR_MASTER_PASSWORD:-bench-only-not-used} # validate checks that the secret resolves
 trap 'rm -rf "$site"' EXIT
 if [ -d inventory ] && [ -f playbooks/site.yml ]; then
 	cp -r inventory playbooks "$site"/

@@ -11,24 +11,13 @@ project=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export EDGE_FRR_MASTER_PASSWORD=bench-only-not-used
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 printf '%-6s %-10s %s\n' nodes median min-max
 for nodes in 1 3 30 300; do
 	inv=$work/inv-$nodes
-	mkdir -p "$inv"
-	cp -r "$project/inventory/group_vars" "$inv/"
-	{
-		echo "all:"
-		echo "  children:"
-		echo "    k8s:"
-		echo "      hosts:"
-		for ((i = 0; i < nodes; i++)); do
-			echo "        node$i: {ansible_host: 192.168.$((4 + i / 200)).$((10 + i % 200))}"
-		done
-		echo "    firewalls:"
-		echo "      hosts:"
-		echo "        pfsense: {ansible_host: 192.168.4.1}"
-	} >"$inv/hosts.yml"
+	scale_inventory "$inv" "$project/inventory/group_vars" "$nodes" "$(printf '    firewalls:\n      hosts:\n        pfsense: {ansible_host: 192.168.4.1}')"
 	times=()
 	for ((r = 0; r < n; r++)); do
 		s=$(date +%s.%N)

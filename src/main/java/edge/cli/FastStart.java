@@ -1,16 +1,13 @@
 package edge.cli;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
 
 /**
  * Makes {@code java -jar edge.jar run|validate} start fast without asking the user for JVM flags:
@@ -29,7 +26,11 @@ final class FastStart {
     private FastStart() {
     }
 
-    /** The child's exit code, or -1 when this JVM runs edge itself. */
+    /**
+     * The child's exit code, or -1 when this JVM runs edge itself. Written to load as little as possible
+     * into this JVM (it only waits): no lambdas and no string concatenation (each would spin classes at
+     * start-up), no security provider, nothing of picocli.
+     */
     static int delegate(String[] args) {
         if (System.getProperty(CHILD) != null || "0".equals(System.getenv("EDGE_FAST_START"))
                 || args.length == 0 || !("run".equals(args[0]) || "validate".equals(args[0]))) {
@@ -42,22 +43,25 @@ final class FastStart {
         }
         try {
             Files.createDirectories(dir);
-            String key = key(jar);
-            Path archive = dir.resolve("edge-" + key + ".jsa");
+            String prefix = join("edge-", key(jar), "-");
+            // one archive per command: each holds the classes its own runs load (validate loads a fraction of run's)
+            Path archive = dir.resolve(join(prefix, args[0], ".jsa"));
             Path making = null;
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=off", "-D" + CHILD + "=1"));
+                    "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=off", join("-D", CHILD, "=1")));
             if (Files.isReadable(archive)) {
-                cmd.add("-XX:SharedArchiveFile=" + archive);
-            } else if ("run".equals(args[0])) {
-                // made by the first run (a run loads what later runs load); written aside, then renamed into place
-                making = dir.resolve("edge-" + key + ".jsa.part-" + ProcessHandle.current().pid());
-                cmd.add("-XX:ArchiveClassesAtExit=" + making);
+                cmd.add(join("-XX:SharedArchiveFile=", archive.toString()));
+            } else {
+                // made by the command's first use (it loads what later ones load); written aside, then renamed into place
+                making = dir.resolve(join(prefix, args[0], ".jsa.part-", Long.toString(ProcessHandle.current().pid())));
+                cmd.add(join("-XX:ArchiveClassesAtExit=", making.toString()));
             }
-            cmd.addAll(List.of("-cp", jar.toString(), "edge.cli.Main"));
+            cmd.add("-cp");
+            cmd.add(jar.toString());
+            cmd.add("edge.cli.Main");
             cmd.addAll(List.of(args));
             Process child = new ProcessBuilder(cmd).inheritIO().start();
-            Thread forward = new Thread(() -> stop(child), "edge-stop-child");
+            Thread forward = new Thread(new Stopper(child), "edge-stop-child");
             Runtime.getRuntime().addShutdownHook(forward);
             int code = child.waitFor();
             try {
@@ -66,7 +70,7 @@ final class FastStart {
                 // the hook runs: it waits for the child and ends this JVM with its code
             }
             if (making != null && Files.isRegularFile(making)) {
-                keepOnly(dir, archive, making);
+                keepOnly(dir, prefix, archive, making);
             }
             return code;
         } catch (IOException | RuntimeException e) {
@@ -74,6 +78,28 @@ final class FastStart {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+    }
+
+    private static String join(String... parts) {
+        StringBuilder sb = new StringBuilder();
+        for (String p : parts) {
+            sb.append(p);
+        }
+        return sb.toString();
+    }
+
+    /** The shutdown hook: forwards a SIGTERM or Ctrl-C to the child (a class, not a lambda: see {@link #delegate}). */
+    private static final class Stopper implements Runnable {
+        private final Process child;
+
+        Stopper(Process child) {
+            this.child = child;
+        }
+
+        @Override
+        public void run() {
+            stop(child);
         }
     }
 
@@ -94,13 +120,15 @@ final class FastStart {
     }
 
     /** The new archive in place, and archives of other jars or JDKs removed. */
-    private static void keepOnly(Path dir, Path archive, Path made) {
+    private static void keepOnly(Path dir, String prefix, Path archive, Path made) {
         try {
             Files.move(made, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            try (var old = Files.list(dir)) {
-                for (Path p : old.filter(p -> p.getFileName().toString().startsWith("edge-") && !p.equals(archive)
-                        && !p.getFileName().toString().contains(".part-")).toList()) {
-                    Files.deleteIfExists(p);
+            try (var old = Files.newDirectoryStream(dir, "edge-*")) {
+                for (Path p : old) {
+                    String name = p.getFileName().toString();
+                    if (!name.startsWith(prefix) && !name.contains(".part-")) {
+                        Files.deleteIfExists(p);
+                    }
                 }
             }
         } catch (IOException e) {
@@ -127,15 +155,14 @@ final class FastStart {
         return home == null || home.isBlank() ? null : Path.of(home, ".cache", "edge", "cds");
     }
 
-    /** An archive belongs to one jar (path, size, time) and one JDK build. */
+    /** An archive belongs to one jar (path, size, time) and one JDK build (a checksum is enough: the JVM checks the jar too). */
     private static String key(Path jar) throws IOException {
-        String identity = jar + "|" + Files.size(jar) + "|" + Files.getLastModifiedTime(jar).toMillis() + "|"
-                + System.getProperty("java.home") + "|" + System.getProperty("java.vm.version");
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        CRC32 crc = new CRC32();
+        for (String part : new String[] {jar.toString(), Long.toString(Files.size(jar)), Long.toString(Files.getLastModifiedTime(jar).toMillis()),
+                System.getProperty("java.home"), System.getProperty("java.vm.version")}) {
+            crc.update(part.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            crc.update(0);
         }
+        return join(Long.toHexString(crc.getValue()), Long.toHexString(Files.size(jar)));
     }
 }

@@ -27,11 +27,8 @@ public final class Main implements Runnable {
     /** Set by the SIGTERM/Ctrl-C hook: System.exit must not be called then (it would block the hook forever). */
     static volatile boolean shuttingDown;
 
+    /** Runs edge in this JVM (the jar's entry point is {@link Launcher}). */
     public static void main(String[] args) {
-        int delegated = FastStart.delegate(args);
-        if (delegated >= 0) {
-            System.exit(delegated);
-        }
         int code = execute(args);
         if (!shuttingDown) {
             System.exit(code);
@@ -68,8 +65,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"edge " + (v == null ? "dev" : v), "Java " + System.getProperty("java.version")};
+            return Launcher.version();
         }
     }
 }

@@ -30,6 +30,7 @@ public final class Preflight {
         problems.addAll(unresolvedLookups(inventory, playbook, limit, extraVars));
         RunOptions options = new RunOptions(false, false, 0, 1, limit, List.of(), List.of(), extraVars, false);
         Runner scopes = new Runner(inventory, playbook, modules, options, new RunListener() { }, redactor, new RunResources());
+        java.util.Map<String, Object> memo = new java.util.HashMap<>();
         for (Play play : playbook.plays()) {
             List<String> hosts = HostPattern.parse(play.hosts()).resolve(inventory);
             List<edge.playbook.Task> all = new java.util.ArrayList<>(play.tasks());
@@ -38,7 +39,7 @@ public final class Preflight {
                 Module module = modules.find(task.module()).orElseThrow();
                 problems.addAll(module.validate(new ValidationContext(task, play, playbook, inventory, hosts,
                         (p, h, extra) -> scopes.staticScope(p, h).with(extra),
-                        scopes.templater(), warnings)));
+                        scopes.templater(), warnings, memo)));
             }
         }
         return problems;

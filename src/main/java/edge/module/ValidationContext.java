@@ -34,9 +34,14 @@ public final class ValidationContext {
     }
 
     private final List<Problem> warnings;
+    private final Map<String, Object> memo;
 
+    /**
+     * @param warnings where {@link #warn} collects, shared by the validation's tasks
+     * @param memo what {@link #memo} keeps, shared by the validation's tasks
+     */
     public ValidationContext(Task task, Play play, Playbook playbook, Inventory inventory, List<String> hosts, StaticVars scopes,
-                             Templater templater, List<Problem> warnings) {
+                             Templater templater, List<Problem> warnings, Map<String, Object> memo) {
         this.task = task;
         this.play = play;
         this.playbook = playbook;
@@ -45,6 +50,24 @@ public final class ValidationContext {
         this.scopes = scopes;
         this.templater = templater;
         this.warnings = warnings;
+        this.memo = memo;
+    }
+
+    /**
+     * A value computed once per validation of a playbook, whichever task asks first: what several tasks
+     * read alike (e.g. the CRD schemas of the playbook's manifests). {@code key} names it and what it
+     * depends on besides the playbook and inventory.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T memo(String key, java.util.function.Supplier<T> compute) {
+        synchronized (memo) {
+            Object known = memo.get(key);
+            if (known == null) {
+                known = compute.get();
+                memo.put(key, known);
+            }
+            return (T) known;
+        }
     }
 
     /**

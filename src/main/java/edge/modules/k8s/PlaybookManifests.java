@@ -18,9 +18,15 @@ final class PlaybookManifests {
     private PlaybookManifests() {
     }
 
+    /** The CRD schemas of the playbook's manifests (do not change the result: it is shared by the play's tasks). */
     static CrdSchemas crdSchemas(ValidationContext ctx) {
-        CrdSchemas schemas = new CrdSchemas();
         String host = ctx.hosts().isEmpty() ? null : ctx.hosts().get(0);
+        // once per validation and host: every k8s_resource task asks, and reading and hashing a manifest is not free
+        return ctx.memo("k8s:crd-schemas:" + host, () -> read(ctx, host));
+    }
+
+    private static CrdSchemas read(ValidationContext ctx, String host) {
+        CrdSchemas schemas = new CrdSchemas();
         for (Play play : ctx.playbook().plays()) {
             List<Task> tasks = new ArrayList<>(play.tasks());
             tasks.addAll(play.handlers());
