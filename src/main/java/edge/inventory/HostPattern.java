@@ -128,13 +128,9 @@ public record HostPattern(String text, List<Term> terms) {
     }
 
     private static List<String> allHosts(Inventory inventory) {
-        List<String> all = new ArrayList<>(inventory.hostsOf("all"));
-        for (String h : inventory.hosts().keySet()) {
-            if (!all.contains(h)) {
-                all.add(h);
-            }
-        }
-        return all;
+        Set<String> all = new LinkedHashSet<>(inventory.hostsOf("all"));
+        all.addAll(inventory.hosts().keySet());
+        return new ArrayList<>(all);
     }
 
     private static String globToRegex(String glob) {

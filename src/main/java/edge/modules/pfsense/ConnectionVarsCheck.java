@@ -46,22 +46,32 @@ final class ConnectionVarsCheck {
 
     /** Whether the task being validated is the playbook's first checking task that targets {@code host}. */
     private static boolean isFirstCheckingTask(ValidationContext ctx, String host) {
-        for (Play play : ctx.playbook().plays()) {
-            List<Task> tasks = new ArrayList<>(play.tasks());
-            tasks.addAll(play.handlers());
-            boolean targets;
-            try {
-                targets = HostPattern.parse(play.hosts()).resolve(ctx.inventory()).contains(host);
-            } catch (IllegalArgumentException e) {
-                targets = false;
-            }
-            for (Task t : tasks) {
-                if (targets && connects(t.module())) {
-                    return t == ctx.task();
+        return firstCheckingTasks(ctx).get(host) == ctx.task();
+    }
+
+    /** Each host's first checking task in the playbook, worked out once per validation (hosts x tasks, not hosts x hosts x tasks). */
+    private static java.util.Map<String, Task> firstCheckingTasks(ValidationContext ctx) {
+        return ctx.memo("pfsense:first-connecting-task", () -> {
+            java.util.Map<String, Task> first = new java.util.HashMap<>();
+            for (Play play : ctx.playbook().plays()) {
+                List<Task> tasks = new ArrayList<>(play.tasks());
+                tasks.addAll(play.handlers());
+                Task connecting = tasks.stream().filter(t -> connects(t.module())).findFirst().orElse(null);
+                if (connecting == null) {
+                    continue;
+                }
+                List<String> hosts;
+                try {
+                    hosts = HostPattern.parse(play.hosts()).resolve(ctx.inventory());
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                for (String h : hosts) {
+                    first.putIfAbsent(h, connecting);
                 }
             }
-        }
-        return false;
+            return first;
+        });
     }
 
     /** Where the inventory sets {@code var} for {@code host} (the definition that wins), else the host's entry. */
