@@ -157,12 +157,13 @@ final class FastStart {
 
     /** An archive belongs to one jar (path, size, time) and one JDK build (a checksum is enough: the JVM checks the jar too). */
     private static String key(Path jar) throws IOException {
+        long size = Files.size(jar);
         CRC32 crc = new CRC32();
-        for (String part : new String[] {jar.toString(), Long.toString(Files.size(jar)), Long.toString(Files.getLastModifiedTime(jar).toMillis()),
+        for (String part : new String[] {jar.toString(), Long.toString(size), Long.toString(Files.getLastModifiedTime(jar).toMillis()),
                 System.getProperty("java.home"), System.getProperty("java.vm.version")}) {
             crc.update(part.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             crc.update(0);
         }
-        return join(Long.toHexString(crc.getValue()), Long.toHexString(Files.size(jar)));
+        return join(Long.toHexString(crc.getValue()), Long.toHexString(size));
     }
 }

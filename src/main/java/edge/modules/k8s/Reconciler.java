@@ -67,7 +67,6 @@ final class Reconciler {
     private final Duration webhookTimeout;
     private final java.util.concurrent.atomic.AtomicInteger webhookRetries = new java.util.concurrent.atomic.AtomicInteger();
     private volatile String lastRetryReason;
-    private final java.util.concurrent.atomic.AtomicInteger skippedDryRuns = new java.util.concurrent.atomic.AtomicInteger();
 
     Reconciler(KubeConnection conn, TaskContext ctx, boolean force, Duration webhookTimeout) {
         this.conn = conn;
@@ -138,7 +137,6 @@ final class Reconciler {
         ConvergedObjects converged = live == null || carriesSecret(desired) ? null : converged();
         byte[] request = converged == null ? null : requestIdentity(ref, desired);
         if (converged != null && (ConvergedObjects.nothingToApply(desired, live) || converged.known(ref, request, live))) {
-            skippedDryRuns.incrementAndGet();
             return new ObjectPlan(ref, res, desired, Action.NONE, List.of(), live, null);
         }
         KubeResponse dry = applyCall(res, ref, desired, true, force);
@@ -264,15 +262,10 @@ final class Reconciler {
 
     /** Writes what this task's dry runs found converged (for the next run); a no-op when nothing new was learned. */
     void saveConverged() {
-        ConvergedObjects c = ConvergedObjects.enabled() ? conn.attribute(ConvergedObjects.class.getName(), () -> null) : null;
+        ConvergedObjects c = conn.attribute(ConvergedObjects.class.getName(), () -> null); // null: none was loaded
         if (c != null) {
             c.save();
         }
-    }
-
-    /** How many objects were known converged, so their dry run was not sent. */
-    int skippedDryRuns() {
-        return skippedDryRuns.get();
     }
 
     /** What decides a dry run's outcome on edge's side: the apply's parameters and body. */

@@ -27,13 +27,7 @@ import java.util.Map;
  * change the FRR configuration first, the task is skipped with the reason and the state as it is now.
  * At every verbosity the result shows the sessions and routes as a table.
  */
-public final class BgpVerifyModule implements Module, NeedsCommittedChanges, edge.module.OpensConnection {
-    /** The firewall's SSH session opens while the plays before this task run. */
-    @Override
-    public void openAhead(TaskContext ctx) {
-        SshHostVars.openAhead(ctx);
-    }
-
+public final class BgpVerifyModule implements Module, NeedsCommittedChanges, OverSsh {
     static final String VTYSH = "/usr/local/bin/vtysh";
     static final String SUMMARY = "show bgp ipv4 unicast summary json";
     static final String RIB = "show ip route bgp json";

@@ -17,13 +17,7 @@ import java.util.Set;
  * version, whether the package is installed, the Global/BGP/Advanced settings and the neighbours,
  * passwords masked. Read-only: its plan never has changes.
  */
-public final class PfSenseFactsModule implements Module, edge.module.OpensConnection {
-    /** The firewall's SSH session opens while the plays before this task run. */
-    @Override
-    public void openAhead(TaskContext ctx) {
-        SshHostVars.openAhead(ctx);
-    }
-
+public final class PfSenseFactsModule implements Module, OverSsh {
     private static final Set<String> SECRET_FIELDS = Set.of("password");
 
     @Override

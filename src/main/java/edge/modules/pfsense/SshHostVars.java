@@ -231,10 +231,6 @@ public final class SshHostVars {
             }
         }
 
-        SshTarget target() {
-            return target;
-        }
-
         SshConnection connection() {
             return connection;
         }
