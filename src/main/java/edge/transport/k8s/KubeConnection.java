@@ -54,7 +54,8 @@ public final class KubeConnection implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private volatile ServerVersion version;
+    private final Object versionLock = new Object();
+    private ServerVersion version; // guarded by versionLock
 
     private KubeConnection(KubeTarget target, ApiClient api, String contextName, String defaultNamespace) {
         this.target = target;
@@ -94,7 +95,9 @@ public final class KubeConnection implements AutoCloseable {
         }
         ApiClient api;
         try {
-            api = ClientBuilder.kubeconfig(kc).setReadTimeout(Duration.ofSeconds(60)).build();
+            OnceTlsApiClient once = new OnceTlsApiClient();
+            api = ClientBuilder.kubeconfig(kc).setReadTimeout(Duration.ofSeconds(60)).setApiClient(once).build();
+            once.applyTls();
         } catch (IOException | RuntimeException e) {
             throw KubeException.config("cannot use kubeconfig " + file + " (context " + kc.getCurrentContext() + "): " + e.getMessage());
         }
@@ -163,22 +166,26 @@ public final class KubeConnection implements AutoCloseable {
         return (T) attributes.computeIfAbsent(key, k -> factory.get());
     }
 
-    /** {@code GET /version}, once per run. */
+    /** The server's version: asked once per run (the first caller asks, concurrent ones wait for its answer). */
     public ServerVersion serverVersion() throws KubeException {
-        ServerVersion v = version;
-        if (v == null) {
-            KubeResponse r = get("/version");
-            if (!r.ok()) {
-                throw new KubeException("GET /version: HTTP " + r.code() + ": " + r.message(), false);
+        synchronized (versionLock) {
+            if (version == null) {
+                version = fetchVersion();
             }
-            try {
-                v = ServerVersion.of(r.json());
-            } catch (RuntimeException e) {
-                throw new KubeException("cannot read the server version from " + r.body(), false);
-            }
-            version = v;
+            return version;
         }
-        return v;
+    }
+
+    private ServerVersion fetchVersion() throws KubeException {
+        KubeResponse r = get("/version");
+        if (!r.ok()) {
+            throw new KubeException("GET /version: HTTP " + r.code() + ": " + r.message(), false);
+        }
+        try {
+            return ServerVersion.of(r.json());
+        } catch (RuntimeException e) {
+            throw new KubeException("cannot read the server version from " + r.body(), false);
+        }
     }
 
     public KubeResponse get(String path) throws KubeException {
