@@ -141,12 +141,18 @@ public final class Runner {
                 }
                 for (String h : playHosts) {
                     if (seen.add(opens.getClass().getName() + "|" + h)) {
-                        targets.add(new ConnectionsAhead.Target(opens, new ModuleTaskContext(taskRun, h, Map.of(), staticScope(play, h), task)));
+                        targets.add(new ConnectionsAhead.Target(opens, new ModuleTaskContext(taskRun, h, argsAsWritten(task), staticScope(play, h), task)));
                     }
                 }
             }
         }
         return targets;
+    }
+
+    /** A task's arguments before rendering (templates in them unresolved), for {@link edge.module.OpensConnection}. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> argsAsWritten(Task task) {
+        return task.args() instanceof Map<?, ?> m ? java.util.Collections.unmodifiableMap((Map<String, Object>) m) : Map.of();
     }
 
     private void runPlay(Play play, List<String> playHosts, ExecutorService pool) throws InterruptedException {

@@ -10,8 +10,9 @@ package edge.module;
 public interface OpensConnection {
     /**
      * Opens the connection the module's tasks on {@code ctx.host()} will use and keeps it in
-     * {@code ctx.resources()}. {@code ctx} sees the host's variables as known before the run (no facts,
-     * no task arguments); when they do not name a connection yet, do nothing.
+     * {@code ctx.resources()}. {@code ctx} sees the host's variables as known before the run (no facts)
+     * and the task's arguments as written (a template in them is not rendered); when these do not name
+     * the connection for certain yet, do nothing.
      */
     void openAhead(TaskContext ctx);
 }

@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * external_ips, hostname, roles, ready, schedulable, labels), {@code k8s_node_ips},
  * {@code k8s_loadbalancers} (namespace, name, ips, assigned, pool, ports) and {@code k8s_loadbalancer_ips}.
  */
-public final class K8sFactsModule implements Module, SharedSystem {
+public final class K8sFactsModule implements Module, SharedSystem, OverKubeApi {
     @Override
     public String name() {
         return "k8s_facts";

@@ -32,7 +32,7 @@ import java.util.Set;
  * CRDs (waited for until Established, then the group-versions are discovered again), then the rest
  * in file order; then pruning (opt-in) and edge's record of what was applied; then optional waits.
  */
-public final class K8sManifestModule implements Module, SharedSystem {
+public final class K8sManifestModule implements Module, SharedSystem, OverKubeApi {
     static final String NAME = "k8s_manifest";
 
     @Override
@@ -83,7 +83,7 @@ public final class K8sManifestModule implements Module, SharedSystem {
                         + "; refusing the manifest (update sha256 if the new content is intended)", "sha256"));
             } else {
                 try {
-                    Manifest.parse(path.toString(), bytes.get());
+                    Manifest.parse(ManifestSource.origin(url, src, ctx.playbook().dir()), bytes.get());
                 } catch (ModuleException e) {
                     out.add(ctx.problem(e.getMessage(), hasUrl ? "url" : "src"));
                 }

@@ -29,7 +29,7 @@ import java.util.Optional;
  * apply, field manager {@code edge}, strict field validation). edge owns these objects: by default
  * ({@code force: true}) a field someone else changed is put back.
  */
-public final class K8sResourceModule implements Module, SharedSystem {
+public final class K8sResourceModule implements Module, SharedSystem, OverKubeApi {
     static final String NAME = "k8s_resource";
 
     @Override

@@ -109,6 +109,27 @@ final class KubeTask {
         return h.connection();
     }
 
+    /**
+     * Builds the run's connection to the task's cluster ahead of its first task (see
+     * {@link edge.module.OpensConnection}): reading the kubeconfig, its credentials and TLS settings
+     * takes longer than the plays before it. Contacts nothing: a manifest refused by its checksum, which
+     * a task may only download when it runs, must leave the cluster untouched. Skipped when the task's
+     * own kubeconfig or context argument is a template (the cluster is known only when the task runs).
+     * Silent: a failure is kept for the task, which reports it.
+     */
+    static void openAhead(TaskContext ctx) {
+        for (String arg : List.of("kubeconfig", "context")) {
+            if (ctx.args().get(arg) instanceof String s && (s.contains("{{") || s.contains("{%"))) {
+                return;
+            }
+        }
+        try {
+            connection(ctx);
+        } catch (ModuleException | RuntimeException e) {
+            // kept by connection() for the task, or found again by it
+        }
+    }
+
     static ModuleException error(KubeException e) {
         return e.unreachable() ? new UnreachableException(e.getMessage()) : new ModuleException(e.getMessage());
     }

@@ -6,6 +6,7 @@ import edge.module.ModuleException;
 import edge.yaml.YamlDocument;
 import edge.yaml.YamlLoader;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,12 +26,16 @@ final class Manifest {
     }
 
     private static final Pattern METALLB_IMAGE = Pattern.compile("metallb/(?:controller|speaker):v?(\\d+\\.\\d+\\.\\d+)");
-    private static final Map<String, Manifest> PARSED = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+    /** Parsed manifests by origin and content (validation and planning read the same bytes), the 8 newest. */
+    private static final Map<String, Parsed> PARSED = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Manifest> e) {
+        protected boolean removeEldestEntry(Map.Entry<String, Parsed> e) {
             return size() > 8;
         }
     });
+
+    private record Parsed(byte[] bytes, Manifest manifest) {
+    }
 
     private final String origin;
     private final List<Doc> docs;
@@ -42,14 +47,19 @@ final class Manifest {
         this.stripped = stripped;
     }
 
-    /** Parses (cached by sha256 for the JVM: validation and planning read the same bytes). */
+    /**
+     * Parses, once per JVM for the same origin and bytes. Keyed by a plain hash and confirmed by
+     * comparing the bytes: a SHA-256 here cost more than the lookup saves (the checksum a task asks for
+     * is checked by {@link ManifestSource}).
+     */
     static Manifest parse(String origin, byte[] bytes) throws ModuleException {
-        String key = ManifestSource.sha256(bytes) + "|" + origin;
-        Manifest m = PARSED.get(key);
-        if (m == null) {
-            m = doParse(origin, bytes);
-            PARSED.put(key, m);
+        String key = origin + "|" + bytes.length + "|" + Arrays.hashCode(bytes);
+        Parsed p = PARSED.get(key);
+        if (p != null && Arrays.equals(p.bytes(), bytes)) {
+            return p.manifest();
         }
+        Manifest m = doParse(origin, bytes);
+        PARSED.put(key, new Parsed(bytes.clone(), m));
         return m;
     }
 

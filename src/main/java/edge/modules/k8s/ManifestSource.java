@@ -78,6 +78,11 @@ final class ManifestSource {
         return (p.isAbsolute() ? p : baseDir.resolve(p)).toAbsolutePath().normalize();
     }
 
+    /** How messages name a manifest: its URL as written, else the path {@code src} names. */
+    static String origin(String url, String src, Path baseDir) {
+        return url != null ? url : localPath(null, src, baseDir).toString();
+    }
+
     /** Loads and verifies; downloads a remote URL unless its sha256 is cached. Contacts no cluster. */
     static Loaded load(String url, String src, String expected, Path baseDir, Duration timeout) throws ModuleException {
         String want = expected == null ? null : expected.strip().toLowerCase(Locale.ROOT);

@@ -45,7 +45,7 @@ final class PlaybookManifests {
                     continue;
                 }
                 try {
-                    Manifest m = Manifest.parse(url != null ? url : src, bytes.get());
+                    Manifest m = Manifest.parse(ManifestSource.origin(url, src, ctx.playbook().dir()), bytes.get());
                     m.crdSchemas().crds().forEach(c -> schemas.add(c, m.origin()));
                 } catch (ModuleException e) {
                     // reported by that task's own validation
