@@ -13,8 +13,8 @@ import java.util.zip.CRC32;
  * Makes {@code java -jar edge.jar run|validate} start fast without asking the user for JVM flags:
  * edge runs itself in a child JVM with a class-data-sharing archive of its own classes (made once, on
  * the first run, in {@code ~/.cache/edge/cds/}, per jar and JDK) and the C1 compiler only, which suits
- * a short-lived command. Measured on the site's no-op run against the labs: 2.4 s wall and 3.6 s CPU
- * in one JVM, 1.45 s and 1.5 s this way (src/test/bench). The parent JVM loads almost nothing; it
+ * a short-lived command. Measured on the site's no-op run against the labs (src/test/bench/site-noop.sh):
+ * 1.8 s wall and 2.9 s CPU in one JVM, 0.97 s and 1.2 s this way. The parent JVM loads almost nothing; it
  * passes the child's exit code on, and a SIGTERM or Ctrl-C on to the child, waiting for it to finish
  * its step as edge always does. {@code EDGE_FAST_START=0} runs edge in the first JVM instead.
  */
@@ -46,15 +46,15 @@ final class FastStart {
             String prefix = join("edge-", key(jar), "-");
             // one archive per command: each holds the classes its own runs load (validate loads a fraction of run's)
             Path archive = dir.resolve(join(prefix, args[0], ".jsa"));
-            Path making = null;
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=off", join("-D", CHILD, "=1")));
+            Path classList = null;
+            List<String> cmd = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=off",
+                    join("-D", CHILD, "=1")));
             if (Files.isReadable(archive)) {
                 cmd.add(join("-XX:SharedArchiveFile=", archive.toString()));
             } else {
-                // made by the command's first use (it loads what later ones load); written aside, then renamed into place
-                making = dir.resolve(join(prefix, args[0], ".jsa.part-", Long.toString(ProcessHandle.current().pid())));
-                cmd.add(join("-XX:ArchiveClassesAtExit=", making.toString()));
+                // the command's first use lists the classes it loads; the archive is made from that list afterwards
+                classList = dir.resolve(join(prefix, args[0], ".classlist.part-", Long.toString(ProcessHandle.current().pid())));
+                cmd.add(join("-XX:DumpLoadedClassList=", classList.toString()));
             }
             cmd.add("-cp");
             cmd.add(jar.toString());
@@ -69,8 +69,12 @@ final class FastStart {
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs: it waits for the child and ends this JVM with its code
             }
-            if (making != null && Files.isRegularFile(making)) {
-                keepOnly(dir, prefix, archive, making);
+            if (classList != null && Files.isRegularFile(classList)) {
+                // only a run that got to its tasks loaded what later runs load (not one stopped by bad input)
+                if (code == ExitCodes.OK || code == ExitCodes.CHANGED || code == ExitCodes.HOST_FAILED || code == ExitCodes.HOST_UNREACHABLE) {
+                    makeArchive(jar, classList, dir, prefix, archive);
+                }
+                Files.deleteIfExists(classList);
             }
             return code;
         } catch (IOException | RuntimeException e) {
@@ -119,21 +123,81 @@ final class FastStart {
         child.destroyForcibly();
     }
 
-    /** The new archive in place, and archives of other jars or JDKs removed. */
-    private static void keepOnly(Path dir, String prefix, Path archive, Path made) {
+    /**
+     * Makes the command's archive from the classes its first run loaded: a static archive
+     * ({@code -Xshare:dump}), which unlike the dynamic one ({@code -XX:ArchiveClassesAtExit}) holds
+     * the classes compiled for Java 5 and 6 too (picocli, Jinjava's expression language): 60 ms less
+     * per run. Takes a few seconds, once per jar and JDK. Written aside and renamed into place, then the
+     * archives of other jars or JDKs are removed. Any failure only leaves the next runs slower.
+     */
+    private static void makeArchive(Path jar, Path classList, Path dir, String prefix, Path archive) {
+        Path made = dir.resolve(join(archive.getFileName().toString(), ".part-", Long.toString(ProcessHandle.current().pid())));
+        Process dump = null;
+        Thread cleanup = null;
         try {
-            Files.move(made, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            try (var old = Files.newDirectoryStream(dir, "edge-*")) {
-                for (Path p : old) {
-                    String name = p.getFileName().toString();
-                    if (!name.startsWith(prefix) && !name.contains(".part-")) {
-                        Files.deleteIfExists(p);
+            dump = new ProcessBuilder(java(), "-Xshare:dump", join("-XX:SharedClassListFile=", classList.toString()),
+                    join("-XX:SharedArchiveFile=", made.toString()), "-Xlog:disable", "-Xlog:all=off", "-cp", jar.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            cleanup = new Thread(new Abandon(dump, made), "edge-abandon-archive");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            if (dump.waitFor() == 0 && Files.isRegularFile(made)) {
+                Files.move(made, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                try (var old = Files.newDirectoryStream(dir, "edge-*")) {
+                    for (Path p : old) {
+                        String name = p.getFileName().toString();
+                        if (!name.startsWith(prefix) && !name.contains(".part-")) {
+                            Files.deleteIfExists(p);
+                        }
                     }
                 }
             }
         } catch (IOException e) {
             // another run made it first, or the cache is read-only: the next run tries again
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the run is over: its exit code stands
+        } finally {
+            if (cleanup != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs
+                }
+            }
+            if (dump != null && dump.isAlive()) {
+                dump.destroyForcibly();
+            }
+            try {
+                Files.deleteIfExists(made);
+            } catch (IOException e) {
+                // left for the next run's cleanup
+            }
         }
+    }
+
+    /** Interrupted while making the archive (Ctrl-C, SIGTERM): stop making it, leave nothing half-made (a class, not a lambda). */
+    private static final class Abandon implements Runnable {
+        private final Process dump;
+        private final Path made;
+
+        Abandon(Process dump, Path made) {
+            this.dump = dump;
+            this.made = made;
+        }
+
+        @Override
+        public void run() {
+            dump.destroyForcibly();
+            try {
+                dump.waitFor(5, TimeUnit.SECONDS);
+                Files.deleteIfExists(made);
+            } catch (IOException | InterruptedException e) {
+                // the next run makes it again
+            }
+        }
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** The jar this JVM was started from with {@code java -jar}, or null (tests, an IDE: a class path of directories). */
