@@ -23,7 +23,7 @@ import java.util.Optional;
  * inventory and play variables, env and file lookups), and again at run time on the rendered
  * arguments before the firewall is read or anything is staged.
  */
-abstract class FrrConfigModule implements Module, OverSsh {
+abstract class FrrConfigModule implements Module, ReadsConfigAhead {
     /** A problem with one argument: its path below the module key (names and list indexes), and what is wrong. */
     record ArgProblem(List<Object> path, String message) {
         static ArgProblem at(String message, Object... path) {

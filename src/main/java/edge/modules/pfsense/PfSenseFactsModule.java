@@ -17,7 +17,7 @@ import java.util.Set;
  * version, whether the package is installed, the Global/BGP/Advanced settings and the neighbours,
  * passwords masked. Read-only: its plan never has changes.
  */
-public final class PfSenseFactsModule implements Module, OverSsh {
+public final class PfSenseFactsModule implements Module, ReadsConfigAhead {
     private static final Set<String> SECRET_FIELDS = Set.of("password");
 
     @Override

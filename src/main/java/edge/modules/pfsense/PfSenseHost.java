@@ -6,6 +6,7 @@ import edge.core.Redactor;
 import edge.module.ModuleException;
 import edge.module.TaskContext;
 import edge.transport.ssh.SshConnection;
+import edge.transport.ssh.SshTarget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +39,11 @@ final class PfSenseHost {
     private boolean pendingInCheckMode;
     private long lastCommitNanos;
     private int reads;
+    /** A read made at the start of the run ({@link #readAhead}), until the first task that reads takes it. */
+    private Ahead ahead;
+
+    private record Ahead(SshTarget target, FrrSnapshot snapshot, List<String> log) {
+    }
 
     private PfSenseHost(String host) {
         this.host = host;
@@ -49,6 +55,7 @@ final class PfSenseHost {
 
     /** What config.xml holds, read once per run (again only after a package install or a failed commit). */
     synchronized FrrSnapshot snapshot(TaskContext ctx) throws ModuleException {
+        takeAhead(ctx);
         if (read == null) {
             reread(ctx);
         }
@@ -57,6 +64,7 @@ final class PfSenseHost {
 
     /** The snapshot, read again if it does not cover {@code pkg} yet. */
     synchronized FrrSnapshot snapshotWithPackage(TaskContext ctx, String pkg) throws ModuleException {
+        takeAhead(ctx);
         if (packagesToCheck.add(pkg) || read == null) {
             reread(ctx);
         }
@@ -69,17 +77,61 @@ final class PfSenseHost {
     }
 
     private FrrSnapshot readWith(SshConnection c, Redactor redactor, Consumer<String> log) throws ModuleException {
+        read = fetch(c, redactor, log);
+        return read;
+    }
+
+    private FrrSnapshot fetch(SshConnection c, Redactor redactor, Consumer<String> log) throws ModuleException {
         long start = System.nanoTime();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("packages", new ArrayList<>(packagesToCheck));
         JsonNode r = PhpRunner.run(c, "read", data, READ_TIMEOUT, "read the FRR configuration of " + host, redactor);
         FrrSnapshot s = FrrSnapshot.fromJson(r);
         registerSecrets(redactor, s);
-        read = s;
         reads++;
         log.accept("pfsense: read config.xml (revision " + s.revisionTime() + ", pfSense " + s.productVersion()
                 + ", config version " + s.configVersion() + ") in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         return s;
+    }
+
+    /**
+     * Reads config.xml over the session opened at the start of the run, while the plays before the
+     * host's first pfSense task run: that read is the firewall's slowest answer, and it is the same
+     * command the first task would send (no extra one). Silent and kept aside: the first task that reads
+     * takes it ({@link #takeAhead}). Reading early loses nothing: a commit writes only if config.xml is
+     * still what was read (compare-and-set). A failure is not kept: the task reads again and reports it.
+     */
+    synchronized void readAhead(TaskContext ctx) {
+        if (read != null || ahead != null) {
+            return;
+        }
+        SshHostVars.AheadSession session = SshHostVars.aheadSession(ctx);
+        if (session == null) {
+            return;
+        }
+        List<String> log = new ArrayList<>();
+        try {
+            ahead = new Ahead(session.target(), fetch(session.connection(), ctx.redactor(), log::add), log);
+        } catch (ModuleException | RuntimeException e) {
+            // the first task reads again, and reports what fails
+        }
+    }
+
+    /**
+     * The read made ahead becomes the task's, with its log line, if the task's session is the one it was
+     * made over (a fact may have changed the host's address or port before the first task).
+     */
+    private void takeAhead(TaskContext ctx) throws ModuleException {
+        Ahead a = ahead;
+        if (a == null) {
+            return;
+        }
+        ahead = null;
+        SshHostVars.connection(ctx); // the task's session: logged as the task's own, replaced if the login changed
+        if (read == null && a.target().equals(SshHostVars.target(ctx.host(), ctx.vars()))) {
+            read = a.snapshot();
+            a.log().forEach(line -> ctx.log(line + " (read at the start of the run)"));
+        }
     }
 
     /** The passwords already on the firewall are secrets too: masked wherever they might show up. */

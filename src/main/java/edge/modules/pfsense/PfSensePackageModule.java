@@ -25,7 +25,7 @@ import java.util.Map;
  * {@code /etc/rc.packages} exits 0 even when the registration fails. It is applied at once (not in the play's transaction): later tasks need the
  * package, and the install itself writes config.xml, so edge reads config.xml again afterwards.
  */
-public final class PfSensePackageModule implements Module, OverSsh {
+public final class PfSensePackageModule implements Module, ReadsConfigAhead {
     /**
      * Installs the package named on stdin: a constant command line, the name travels as data. The
      * outer {@code /bin/sh -c} makes it independent of the login shell (tcsh for some pfSense users).

@@ -172,6 +172,19 @@ public final class SshHostVars {
     }
 
     /**
+     * The session opened ahead for the host ({@link #openAhead}) with the login it was opened for, or
+     * null when there is none (not opened ahead, failed, or already replaced). Waits for an open in
+     * progress. Does not count as a task's use: the first task still logs the connection.
+     */
+    public static AheadSession aheadSession(TaskContext ctx) {
+        return ctx.resources().get(resourceKey(ctx.host()), k -> new HostSession()).ahead();
+    }
+
+    /** A session opened at the start of the run, and the login it was opened for. */
+    public record AheadSession(SshTarget target, SshConnection connection) {
+    }
+
+    /**
      * A host's session as a run resource (one per host and run): opened ahead or by the first task, kept
      * with its failure when it could not be opened.
      */
@@ -183,6 +196,11 @@ public final class SshHostVars {
             if (link == null) {
                 link = Link.open(target, true);
             }
+        }
+
+        synchronized AheadSession ahead() {
+            return link != null && link.ahead && link.connection != null && link.connection.isOpen()
+                    ? new AheadSession(link.target, link.connection) : null;
         }
 
         /**

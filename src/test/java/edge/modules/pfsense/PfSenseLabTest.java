@@ -652,6 +652,8 @@ class PfSenseLabTest {
                   tags: [first]
                   tasks:
                     - debug: {msg: "the first play"}
+                    # long enough for the session and the read ahead to be done before the firewall's first task
+                    - wait_for: {host: 127.0.0.1, port: 1, state: stopped, delay: 1}
                 - name: the firewall
                   hosts: firewalls
                   tags: [firewall]
@@ -666,10 +668,37 @@ class PfSenseLabTest {
         assertTrue(r.out().indexOf("ssh: connected") > r.out().indexOf("TASK [pfsense_facts]"),
                 "logged by the first task that uses it, not while the first play ran\n" + r.out());
         assertEquals(1, used.sessionsOpened(), used::toString);
+        assertEquals(1, used.commandsRun(), "config.xml was read ahead, once, and the task used that read: " + used);
+        assertTrue(r.out().contains("(read at the start of the run)")
+                && r.out().indexOf("pfsense: read config.xml") > r.out().indexOf("ssh: connected"), r::out);
 
         before = SshConnection.totals();
         Cli.Result first = run(cli, "ahead.yml", "--tags", "first");
         assertEquals(0, first.exitCode(), first::all);
         assertEquals(0, SshConnection.totals().minus(before).sessionsOpened(), "no task of the run needs the firewall: not contacted");
+    }
+
+    @Test
+    @Order(18)
+    void aReadMadeAheadOverASessionTheFirstTaskDoesNotUseIsReadAgain(FirewallLab fw) throws Exception {
+        // a fact changes the login between the start of the run and the firewall's first task: the session
+        // opened ahead (and what was read over it) may be another firewall's, so the task starts afresh
+        PfSenseLab.write(cli, "ahead-changed.yml", """
+                - name: the login changes first
+                  hosts: firewalls
+                  tasks:
+                    - wait_for: {host: 127.0.0.1, port: 1, state: stopped, delay: 1}
+                    - set_fact: {edge_ssh_connect_timeout: 17}
+                    - pfsense_facts: {}
+                """);
+        SshStats before = SshConnection.totals();
+        Cli.Result r = run(cli, "ahead-changed.yml", "-v");
+        SshStats used = SshConnection.totals().minus(before);
+        assertEquals(0, r.exitCode(), r::all);
+        assertEquals(2, used.sessionsOpened(), used::toString);
+        assertEquals(2, used.commandsRun(), "read ahead, then again over the task's own session: " + used);
+        assertFalse(r.out().contains("(read at the start of the run)"), r::out);
+        assertFalse(r.out().contains("(opened at the start of the run)"), r::out);
+        assertEquals(1, r.out().split("pfsense: read config.xml", -1).length - 1, "one read is the task's: " + r.out());
     }
 }
