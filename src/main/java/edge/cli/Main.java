@@ -1,6 +1,9 @@
 package edge.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
@@ -10,7 +13,6 @@ import picocli.CommandLine.Command;
 /** Entry point: {@code java -jar edge.jar run playbooks/site.yml}. */
 @Command(name = "edge", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Configures MetalLB on Kubernetes and FRR/BGP on pfSense from an Ansible-style inventory and playbook.",
-        subcommands = {RunCommand.class, ValidateCommand.class, InventoryCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 2 a host failed, 3 invalid input (nothing was contacted), 4 a host unreachable,",
                 "5 bad command line, 6 failed and unreachable, 7 another run holds the lock,",
                 "10 changes made or pending (with --detailed-exitcode), 99 interrupted, 250 internal error."})
@@ -38,7 +40,7 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns the exit code (tests call this directly). */
     public static int execute(String... args) {
         quietLogging();
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = withCommands(new CommandLine(new Main()), args.length > 0 ? args[0] : null);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             Logger.getLogger("edge").log(Level.SEVERE, "internal error", ex);
             commandLine.getErr().println("edge: internal error: " + ex
@@ -53,6 +55,26 @@ public final class Main implements Runnable {
         });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         return cl.execute(args);
+    }
+
+    /**
+     * The subcommands, in the order help lists them. Picocli reads each one's annotations when it is
+     * added (25 ms of every start for all of them), so a command line that names one gets only that one;
+     * anything else (help, no command, an unknown one) gets all.
+     */
+    private static CommandLine withCommands(CommandLine cl, String first) {
+        Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+        commands.put("run", RunCommand::new);
+        commands.put("validate", ValidateCommand::new);
+        commands.put("inventory", InventoryCommand::new);
+        commands.put("help", CommandLine.HelpCommand::new);
+        boolean one = first != null && !"help".equals(first) && commands.containsKey(first);
+        commands.forEach((name, command) -> {
+            if (!one || name.equals(first)) {
+                cl.addSubcommand(name, command.get());
+            }
+        });
+        return cl;
     }
 
     /** No library may print to the terminal: internal logs go only to --log-file. */
