@@ -70,6 +70,13 @@ public final class BgpVerifyModule implements Module, NeedsCommittedChanges, Ove
         }
     }
 
+    /** How soon a check that found BGP not ready yet is repeated (at most every {@code interval}). */
+    static final Duration UNSETTLED_POLL = Duration.ofMillis(500);
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
     @Override
     public Plan plan(TaskContext ctx) throws ModuleException {
         PfSenseHost host = PfSenseHost.of(ctx);
@@ -129,7 +136,10 @@ public final class BgpVerifyModule implements Module, NeedsCommittedChanges, Ove
             }
             // a good answer that still needs its confirmation gets one more check past the deadline
             overtime = System.nanoTime() + interval.toNanos() > deadline;
-            ctx.sleep(interval);
+            // A good answer is confirmed a whole interval later (the old daemon may still be answering);
+            // until then a bad answer is never believed, so it is asked again sooner: the wait ends within
+            // half a second of BGP being up instead of within an interval.
+            ctx.sleep(last.ok ? interval : min(interval, UNSETTLED_POLL));
         }
         result.put("verified", true);
         result.putAll(last.data());
