@@ -29,7 +29,10 @@ final class Waits {
         String notReady() throws ModuleException;
     }
 
-    /** Polls {@code check} (250 ms, growing to 2 s) until it passes or {@code timeout} ends. */
+    /**
+     * Polls {@code check} (250 ms, growing to 1 s) until it passes or {@code timeout} ends: a wait ends
+     * within a second of the object being ready, for one GET a second at most.
+     */
     void until(String what, Duration timeout, Check check) throws ModuleException {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
@@ -46,7 +49,7 @@ final class Waits {
             ctx.progress("waiting for " + what + ": " + why + " (" + (System.nanoTime() - start) / 1_000_000_000 + " s of "
                     + timeout.toSeconds() + " s)");
             ctx.sleep(Duration.ofMillis(delay));
-            delay = Math.min(delay * 2, 2000);
+            delay = Math.min(delay * 2, 1000);
         }
     }
 
