@@ -9,7 +9,8 @@ timed() {
 	local t
 	t=$(mktemp)
 	/usr/bin/time -f '%e %U %S' -o "$t" "$@" >/dev/null 2>&1 && codes+=(0) || codes+=($?)
-	read -r w u s <"$t"
+	# (GNU time writes "Command exited with non-zero status N" first when the command fails: the numbers are last)
+	read -r w u s < <(tail -n 1 "$t")
 	rm -f "$t"
 	walls+=("$w")
 	cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
