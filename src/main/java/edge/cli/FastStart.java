@@ -51,7 +51,7 @@ final class FastStart {
                     join("-D", CHILD, "=1")));
             if (Files.isReadable(archive)) {
                 cmd.add(join("-XX:SharedArchiveFile=", archive.toString()));
-            } else {
+            } else if (!Files.exists(failedMarker(archive))) {
                 // the command's first use lists the classes it loads; the archive is made from that list afterwards
                 classList = dir.resolve(join(prefix, args[0], ".classlist.part-", Long.toString(ProcessHandle.current().pid())));
                 cmd.add(join("-XX:DumpLoadedClassList=", classList.toString()));
@@ -138,9 +138,14 @@ final class FastStart {
             dump = new ProcessBuilder(java(), "-Xshare:dump", join("-XX:SharedClassListFile=", classList.toString()),
                     join("-XX:SharedArchiveFile=", made.toString()), "-Xlog:disable", "-Xlog:all=off", "-cp", jar.toString())
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            cleanup = new Thread(new Abandon(dump, made), "edge-abandon-archive");
+            Abandon abandon = new Abandon(dump, made);
+            cleanup = new Thread(abandon, "edge-abandon-archive");
             Runtime.getRuntime().addShutdownHook(cleanup);
-            if (dump.waitFor() == 0 && Files.isRegularFile(made)) {
+            boolean done = dump.waitFor() == 0 && Files.isRegularFile(made);
+            if (!done && !abandon.ran) {
+                // this JDK cannot make it (no CDS, say): runs go on without, and stop paying for the attempt
+                Files.createFile(failedMarker(archive));
+            } else if (done) {
                 Files.move(made, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 try (var old = Files.newDirectoryStream(dir, "edge-*")) {
                     for (Path p : old) {
@@ -174,10 +179,17 @@ final class FastStart {
         }
     }
 
+    /** Says that making {@code archive} failed once; removed with the archives when the jar or the JDK changes. */
+    private static Path failedMarker(Path archive) {
+        return archive.resolveSibling(join(archive.getFileName().toString(), ".failed"));
+    }
+
     /** Interrupted while making the archive (Ctrl-C, SIGTERM): stop making it, leave nothing half-made (a class, not a lambda). */
     private static final class Abandon implements Runnable {
         private final Process dump;
         private final Path made;
+        /** Set when it ran: the dump was stopped, it did not fail. */
+        volatile boolean ran;
 
         Abandon(Process dump, Path made) {
             this.dump = dump;
@@ -186,6 +198,7 @@ final class FastStart {
 
         @Override
         public void run() {
+            ran = true;
             dump.destroyForcibly();
             try {
                 dump.waitFor(5, TimeUnit.SECONDS);

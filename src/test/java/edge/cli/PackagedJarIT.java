@@ -133,6 +133,23 @@ class PackagedJarIT {
         assertEquals(ExitCodes.INVALID_INPUT, invalid.code(), "the child's exit code is the parent's: " + invalid.output());
     }
 
+    @Test
+    void aJdkThatCannotMakeTheArchiveIsAskedOnceAndRunsGoOnWithout() throws Exception {
+        // an option only -Xshare:dump reads, naming a file that does not exist: the JDK cannot make the archive
+        Map<String, String> noDump = Map.of("JDK_JAVA_OPTIONS", "-XX:SharedArchiveConfigFile=" + dir.resolve("missing"));
+        Run first = edge(noDump, "validate", "-i", "inventory", "playbooks/facts.yml");
+        assertEquals(0, first.code(), first.output());
+        List<Path> left = archives();
+        assertEquals(1, left.size(), left.toString());
+        assertTrue(left.get(0).getFileName().toString().endsWith("-validate.jsa.failed"), left.toString());
+        FileTime markedAt = Files.getLastModifiedTime(left.get(0));
+
+        Run second = edge(noDump, "validate", "-i", "inventory", "playbooks/facts.yml");
+        assertEquals(first, second);
+        assertEquals(left, archives(), "no archive, no class list left behind");
+        assertEquals(markedAt, Files.getLastModifiedTime(left.get(0)));
+    }
+
     /** Each PEM form a kubeconfig's client-key-data may hold, with its matching self-signed certificate. */
     @Test
     void clientCertificatesWithKeysInEveryPemFormAreUsable() throws Exception {
