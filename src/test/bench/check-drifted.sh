@@ -13,7 +13,7 @@ jar=$(realpath "${2:-target/edge.jar}")
 dir=${TRY_DIR:-/tmp/edge-try-${TRY_SLOT:-3}}
 inv=$dir/site/inventory
 [ -f "$jar" ] || { echo "no $jar: run 'mvn -q -B package -DskipTests' first" >&2; exit 1; }
-[ -f "$dir/site/drift.yml" ] || { echo "no lab at $dir: run src/test/lab/try/try-edge.sh first" >&2; exit 1; }
+[ -d "$inv" ] || { echo "no lab inventory at $inv: run src/test/lab/try/try-edge.sh first" >&2; exit 1; }
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 edge() { java -jar "$jar" run -i "$inv" "$@"; }
@@ -40,14 +40,7 @@ measure() { # label, edge arguments...
 }
 
 measure "no-op (converged)" playbooks/site.yml --detailed-exitcode
-edge "$dir/site/drift.yml" >/dev/null
+edge "$(dirname "$0")/../lab/try/drift.yml" >/dev/null
 ssh -p "$fw_port" -i "$fw_key" -o UserKnownHostsFile="$fw_known" -o StrictHostKeyChecking=yes -o BatchMode=yes \
-	-o LogLevel=ERROR -T "root@$fw_host" /usr/local/bin/php >/dev/null <<'PHP'
-<?php
-require_once('config.inc');
-require_once('/usr/local/pkg/frr.inc');
-config_set_path('installedpackages/frrbgpadvanced/config/0/disableebgprequirepolicy', '');
-write_config('admin: FRR BGP Advanced saved');
-frr_generate_config();
-PHP
+	-o LogLevel=ERROR -T "root@$fw_host" /usr/local/bin/php >/dev/null <"$(dirname "$0")/../lab/try/drift-firewall.php"
 measure "--check (drifted on both sides)" playbooks/site.yml --check --detailed-exitcode

@@ -124,14 +124,7 @@ run_edge 0 run "${INV[@]}" "$ROOT/playbooks/site.yml" --detailed-exitcode
 say "8. Drift: someone clears 'Disable eBGP Require Policy' in pfSense's GUI, and deletes the BGPPeer"
 # what the GUI's Save does: config.xml written through write_config(), FRR regenerated (and reloaded in place)
 ssh -p "${fw[1]}" -i "${fw[2]}" -o UserKnownHostsFile="${fw[3]}" -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR \
-	-T "root@${fw[0]}" /usr/local/bin/php >/dev/null <<'PHP'
-<?php
-require_once('config.inc');
-require_once('/usr/local/pkg/frr.inc');
-config_set_path('installedpackages/frrbgpadvanced/config/0/disableebgprequirepolicy', '');
-write_config('admin: FRR BGP Advanced saved');
-frr_generate_config();
-PHP
+	-T "root@${fw[0]}" /usr/local/bin/php >/dev/null <"$HERE/drift-firewall.php"
 run_edge 0 run "${INV[@]}" "$WORK/drift.yml"
 note "--check --diff shows both, changes nothing, and exits 10 with --detailed-exitcode:"
 run_edge 10 run "${INV[@]}" "$ROOT/playbooks/site.yml" --check --diff --detailed-exitcode

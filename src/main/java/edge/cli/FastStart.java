@@ -128,7 +128,8 @@ final class FastStart {
      * ({@code -Xshare:dump}), which unlike the dynamic one ({@code -XX:ArchiveClassesAtExit}) holds
      * the classes compiled for Java 5 and 6 too (picocli, Jinjava's expression language): 60 ms less
      * per run. Takes a few seconds, once per jar and JDK. Written aside and renamed into place, then the
-     * archives of other jars or JDKs are removed. Any failure only leaves the next runs slower.
+     * archives of other jars or JDKs are removed. If the JDK cannot make it, a marker says so and later
+     * runs go on without one (and without trying again) until the jar or the JDK changes.
      */
     private static void makeArchive(Path jar, Path classList, Path dir, String prefix, Path archive) {
         Path made = dir.resolve(join(archive.getFileName().toString(), ".part-", Long.toString(ProcessHandle.current().pid())));

@@ -123,7 +123,7 @@ final class ManifestSource {
             throw new ModuleException("sha256 mismatch for " + path + ": expected " + want + ", the file has " + got
                     + "; refusing the manifest (nothing was sent to the cluster)");
         }
-        return new Loaded(url != null ? url : path.toString(), got, bytes, null, false);
+        return new Loaded(origin(url, src, baseDir), got, bytes, null, false);
     }
 
     /**
